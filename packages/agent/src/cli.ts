@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { enroll } from './enroll';
+import { AgentError } from './errors';
+import { createLog } from './log';
+import { currentArch, currentPlatform, defaultConfigDir } from './platform';
+import { runAgent } from './run';
+import { AGENT_VERSION } from './version';
+
+/** Writes with fs.writeSync: under Wine, console output to a pipe fails (EBADF). */
+function print(line: string): void {
+  fs.writeSync(1, `${line}\n`);
+}
+
+/**
+ * The token comes from `--token-file` (`-` for standard input), the OPTRALIS_TOKEN variable, or
+ * `--token`. The first two keep it out of the process list that every user can read.
+ */
+function readToken(options: { token?: string; tokenFile?: string }): string {
+  if (options.tokenFile) {
+    const text = fs.readFileSync(options.tokenFile === '-' ? 0 : options.tokenFile, 'utf8');
+    return text.trim();
+  }
+  const token = process.env.OPTRALIS_TOKEN?.trim() || options.token?.trim();
+  if (!token) {
+    throw new AgentError(
+      'token_missing',
+      'give the install token with --token-file or OPTRALIS_TOKEN',
+      64,
+    );
+  }
+  return token;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('optralis-agent')
+    .description('Optralis monitoring agent')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('version')
+    .description('print the agent version, platform and architecture')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const info = { version: AGENT_VERSION, platform: currentPlatform(), arch: currentArch() };
+      print(
+        options.json
+          ? JSON.stringify(info)
+          : `optralis-agent ${info.version} ${info.platform}/${info.arch}`,
+      );
+    });
+
+  program
+    .command('enroll')
+    .description('make this machine a key pair and trade an install token for its certificate')
+    .requiredOption('--url <url>', 'public URL of the Optralis server')
+    .option('--token <token>', 'install token (prefer --token-file or OPTRALIS_TOKEN)')
+    .option('--token-file <file>', 'read the install token from a file, or - for standard input')
+    .option('--config-dir <dir>', 'where config.json and the certificates go', defaultConfigDir())
+    .option('--hostname <name>', 'host name to report (default: this machine)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (options: {
+        url: string;
+        token?: string;
+        tokenFile?: string;
+        configDir: string;
+        hostname?: string;
+        json?: boolean;
+      }) => {
+        const result = await enroll({
+          url: options.url,
+          token: readToken(options),
+          configDir: options.configDir,
+          hostname: options.hostname,
+        });
+        print(
+          options.json
+            ? JSON.stringify({
+                client_id: result.clientId,
+                machine_id: result.machineId,
+                config: result.configFile,
+                binary_url: result.binaryUrl,
+              })
+            : `enrolled as machine ${result.machineId}; configuration written to ${result.configFile}`,
+        );
+      },
+    );
+
+  program
+    .command('run')
+    .description('run the agent (the service entry point)')
+    .option('--config-dir <dir>', 'directory holding config.json', defaultConfigDir())
+    .option('--once', 'send one heartbeat and exit with its result')
+    .option('--verbose', 'log debug detail')
+    .action(async (options: { configDir: string; once?: boolean; verbose?: boolean }) => {
+      const log = createLog(options.verbose ? 'debug' : 'info');
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      await runAgent({
+        configDir: options.configDir,
+        once: options.once === true,
+        log,
+        signal: controller.signal,
+      });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof AgentError) {
+      process.stderr.write(`optralis-agent: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`optralis-agent: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

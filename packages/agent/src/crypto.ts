@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
+export interface MachineKeyAndRequest {
+  privateKeyPem: string;
+  csrPem: string;
+}
+
+/** Makes the machine's key pair here, on the machine, and a CSR that proves possession of it. */
+export async function createKeyAndRequest(commonName: string): Promise<MachineKeyAndRequest> {
+  const keys = (await webcrypto.subtle.generateKey(EC_P256, true, [
+    'sign',
+    'verify',
+  ])) as unknown as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: [{ CN: [commonName] }],
+    keys,
+    signingAlgorithm: EC_P256,
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey(
+    'pkcs8',
+    keys.privateKey as unknown as webcrypto.CryptoKey,
+  );
+  return {
+    privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
+    csrPem: csr.toString('pem'),
+  };
+}
+
+/** When the certificate stops being valid, to plan renewal and report clear errors. */
+export function certificateValidity(pem: string): { notBefore: Date; notAfter: Date } {
+  const certificate = new x509.X509Certificate(pem);
+  return { notBefore: certificate.notBefore, notAfter: certificate.notAfter };
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { channelSchema } from './platform';
+
+/**
+ * `config.json` of an installed agent, in the format of the specification. Only `api_url` is
+ * required; the certificate paths are used only when `mtls_enabled` is true.
+ */
+export const agentConfigSchema = z.object({
+  api_url: z.string().url().max(2048),
+  interval: z.number().int().min(1).max(86_400).default(10),
+  mtls_enabled: z.boolean().default(false),
+  mtls_cert_path: z.string().max(4096).optional(),
+  mtls_key_path: z.string().max(4096).optional(),
+  ca_cert_path: z.string().max(4096).optional(),
+  public_url: z.string().url().max(2048).optional(),
+  channel: channelSchema.default('stable'),
+  client_id: z.string().max(64).optional(),
+  machine_id: z.string().max(64).optional(),
+});
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { architectureInputSchema, platformSchema } from './platform';
+import { hostnameSchema, pemSchema, plainText } from './text';
+
+/** `POST /api/public/bootstrap`: a machine trades an install token for its certificate. */
+export const bootstrapRequestSchema = z.object({
+  token: plainText(256),
+  hostname: hostnameSchema,
+  hardware_id: plainText(128).optional(),
+  arch: architectureInputSchema.optional(),
+  platform: platformSchema.optional(),
+  /** PKCS#10 request made on the machine; without it the server makes the key (legacy contract). */
+  csr: pemSchema.optional(),
+});
+
+export type BootstrapRequest = z.infer<typeof bootstrapRequestSchema>;
+export type BootstrapRequestInput = z.input<typeof bootstrapRequestSchema>;
+
+export const bootstrapResponseSchema = z.object({
+  client_id: z.string(),
+  machine_id: z.string(),
+  certificate: z.string(),
+  /** Only when the request carried no CSR: the key the server made, returned this once. */
+  private_key: z.string().optional(),
+  ca_cert: z.string(),
+  api_url: z.string(),
+  public_url: z.string(),
+  binary_url: z.string().nullable(),
+  channel: z.string(),
+});
+
+export type BootstrapResponse = z.infer<typeof bootstrapResponseSchema>;

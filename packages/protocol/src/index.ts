@@ -1,0 +1,6 @@
+export * from './agent-config';
+export * from './bootstrap';
+export * from './errors';
+export * from './heartbeat';
+export * from './platform';
+export * from './text';

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** Control characters (C0, DEL, C1) never belong in names, ids or versions. */
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+
+/** A bounded string without control characters. */
+export function plainText(max: number) {
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
+}
+
+/**
+ * A machine's host name as the machine reports it. Windows and Linux accept more than RFC 1123
+ * allows (underscores, non-ASCII), so anything printable up to the DNS limit of 253 characters is
+ * kept exactly; surrounding spaces are refused rather than silently trimmed.
+ */
+export const hostnameSchema = plainText(253).refine(
+  (value) => value.trim() === value && value.trim().length > 0,
+  'must not start or end with spaces',
+);
+
+/** A PEM block of bounded size (certificates, requests, keys). */
+export const pemSchema = z
+  .string()
+  .max(16_384, 'must be at most 16384 characters')
+  .regex(/^-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----\s*$/, 'must be a PEM block');

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The server is bundled by `npm run build`; this file only loads the bundle.
+await import('../dist/optralis.mjs');

@@ -1,0 +1,42 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../context';
+import { installErrorHandler } from '../http/error-handler';
+import { installJsonBodyParser } from './body';
+import { agentRoutes } from './routes';
+
+/**
+ * Agents keep one connection open between heartbeats, so the idle timeout must outlive the
+ * longest usual interval: Node's 5-second default would turn every 10-second heartbeat into a new
+ * TLS handshake.
+ */
+export const AGENT_KEEP_ALIVE_MS = 75_000;
+
+export interface AgentTls {
+  certificatePem: string;
+  keyPem: string;
+  /** CA certificates whose machine certificates are accepted. */
+  trustedCaPems: string[];
+}
+
+/** The agent API: mutual TLS with the Optralis CA, on its own listener. */
+export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ listener: 'agent' }) as FastifyBaseLogger,
+    https: {
+      cert: tls.certificatePem,
+      key: tls.keyPem,
+      ca: tls.trustedCaPems,
+      // The handshake asks for a certificate but lets the request through so that a missing or
+      // wrong one gets a clear JSON refusal; `authenticateMachine` refuses it before the body.
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+    },
+    keepAliveTimeout: AGENT_KEEP_ALIVE_MS,
+    bodyLimit: 1024 * 1024,
+  });
+  installErrorHandler(app);
+  installJsonBodyParser(app);
+  agentRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,39 @@
+import type { TLSSocket } from 'node:tls';
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+import { findCertificateState } from '../machines/store';
+
+export interface MachinePrincipal {
+  machineId: string;
+  clientId: string;
+  serial: string;
+}
+
+/**
+ * Who is calling, from the TLS handshake only: the socket must have verified a certificate of
+ * our CA (`authorized === true` and a non-empty peer certificate), and the store must know that
+ * certificate and its machine as not revoked. Read before any asynchronous work so that the
+ * socket state is the one of this request.
+ */
+export async function authenticateMachine(
+  ctx: AppContext,
+  request: FastifyRequest,
+): Promise<MachinePrincipal> {
+  const socket = request.raw.socket as TLSSocket;
+  const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : null;
+  const hasPeer = peer !== null && Object.keys(peer).length > 0;
+  if (!hasPeer) throw new AppError('client_certificate_required');
+  if (socket.authorized !== true) {
+    const reason = String(socket.authorizationError ?? '');
+    if (reason === 'CERT_HAS_EXPIRED') throw new AppError('client_certificate_expired');
+    throw new AppError('client_certificate_invalid');
+  }
+
+  const serial = peer.serialNumber.toLowerCase();
+  const state = await findCertificateState(ctx.db, serial);
+  if (!state) throw new AppError('client_certificate_invalid');
+  if (state.machine_revoked_at !== null) throw new AppError('machine_revoked');
+  if (state.certificate_revoked_at !== null) throw new AppError('certificate_revoked');
+  return { machineId: state.machine_id, clientId: state.client_id, serial };
+}

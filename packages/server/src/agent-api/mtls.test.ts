@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentRequest } from '../../../../test/support/https';
+import { startTestServer, type TestServer, tempDir } from '../../../../test/support/server';
+import { enroll } from '../../../agent/src/enroll';
+import {
+  EC_P256,
+  exportPrivateKeyPem,
+  initCa,
+  issueMachineCertificate,
+  loadCa,
+  subtle,
+  x509,
+} from '../ca';
+import { createClient } from '../clients/store';
+import { revokeMachine } from '../machines/store';
+import { createToken } from '../tokens/service';
+
+const heartbeat = { version: '1.0.0', platform: 'linux', arch: 'amd64' };
+
+async function keyPair() {
+  const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return {
+    publicKey: await x509.PublicKey.create(keys.publicKey),
+    keyPem: await exportPrivateKeyPem(keys.privateKey),
+  };
+}
+
+describe('the agent API accepts only machines with a valid certificate of our CA', () => {
+  let server: TestServer;
+  let clientId: string;
+  let ca: string;
+
+  async function enrolledMachine(hostname: string) {
+    const made = await createToken(
+      server.ctx.db,
+      {
+        clientId,
+        createdBy: 'test',
+        ttlMinutes: 15,
+        maxUsage: 1,
+        platform: 'any',
+        kind: 'command',
+      },
+      new Date(),
+    );
+    const dir = tempDir('agent');
+    const result = await enroll({
+      url: server.publicUrl,
+      token: made.value,
+      configDir: dir,
+      hostname,
+    });
+    return {
+      machineId: result.machineId,
+      cert: fs.readFileSync(path.join(dir, 'client.crt'), 'utf8'),
+      key: fs.readFileSync(path.join(dir, 'client.key'), 'utf8'),
+    };
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    clientId = (await createClient(server.ctx.db, 'Acme', new Date())).id;
+    ca = server.ctx.ca.certificatePem;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('takes a gzip heartbeat from an enrolled machine', async () => {
+    const machine = await enrolledMachine('ok-01');
+    const result = await agentRequest(
+      `${server.agentApiUrl}/heartbeat`,
+      { ca, ...machine },
+      {
+        body: heartbeat,
+        gzip: true,
+      },
+    );
+    expect(result).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('refuses a request without a client certificate', async () => {
+    const result = await agentRequest(
+      `${server.agentApiUrl}/heartbeat`,
+      { ca },
+      { body: heartbeat },
+    );
+    expect(result.status).toBe(401);
+    expect(result.body.error?.code).toBe('client_certificate_required');
+  });
+
+  it('refuses a certificate issued by another CA', async () => {
+    const otherDir = tempDir('other-ca');
+    await initCa(otherDir);
+    const other = await loadCa(otherDir);
+    const { publicKey, keyPem } = await keyPair();
+    const issued = await issueMachineCertificate(
+      other,
+      publicKey,
+      { clientId, machineId: '01HZZZZZZZZZZZZZZZZZZZZZZZ' },
+      { now: new Date(), lifetimeDays: 30 },
+    );
+    const result = await agentRequest(
+      `${server.agentApiUrl}/heartbeat`,
+      { ca, cert: issued.pem, key: keyPem },
+      { body: heartbeat },
+    );
+    expect(result.status).toBe(401);
+    expect(result.body.error?.code).toBe('client_certificate_invalid');
+  });
+
+  it('refuses an expired certificate of our own CA', async () => {
+    const { publicKey, keyPem } = await keyPair();
+    const issued = await issueMachineCertificate(
+      server.ctx.ca,
+      publicKey,
+      { clientId, machineId: '01HYYYYYYYYYYYYYYYYYYYYYYY' },
+      { now: new Date('2024-01-01T00:00:00Z'), lifetimeDays: 30 },
+    );
+    const result = await agentRequest(
+      `${server.agentApiUrl}/heartbeat`,
+      { ca, cert: issued.pem, key: keyPem },
+      { body: heartbeat },
+    );
+    expect(result.status).toBe(401);
+    expect(result.body.error?.code).toBe('client_certificate_expired');
+  });
+
+  it('refuses a certificate of our CA that the store never issued', async () => {
+    const { publicKey, keyPem } = await keyPair();
+    const issued = await issueMachineCertificate(
+      server.ctx.ca,
+      publicKey,
+      { clientId, machineId: '01HXXXXXXXXXXXXXXXXXXXXXXX' },
+      { now: new Date(), lifetimeDays: 30 },
+    );
+    const result = await agentRequest(`${server.agentApiUrl}/health`, {
+      ca,
+      cert: issued.pem,
+      key: keyPem,
+    });
+    expect(result.status).toBe(401);
+    expect(result.body.error?.code).toBe('client_certificate_invalid');
+  });
+
+  it('refuses a revoked machine from its next request', async () => {
+    const machine = await enrolledMachine('revoked-01');
+    const url = `${server.agentApiUrl}/heartbeat`;
+    expect((await agentRequest(url, { ca, ...machine }, { body: heartbeat })).status).toBe(200);
+
+    expect(await revokeMachine(server.ctx.db, machine.machineId, clientId, new Date())).toBe(true);
+    const result = await agentRequest(url, { ca, ...machine }, { body: heartbeat });
+    expect(result.status).toBe(403);
+    expect(result.body.error?.code).toBe('machine_revoked');
+  });
+});

@@ -1,0 +1,4 @@
+export * from './authority';
+export * from './csr';
+export * from './issue';
+export { EC_P256, exportPrivateKeyPem, publicKeyFingerprint, subtle, x509 } from './x509';

@@ -1,0 +1,228 @@
+import type { Command } from 'commander';
+import { listAudit, recordAudit } from '../audit/store';
+import { caExists, loadCa } from '../ca';
+import { createClient, findClient, listClients } from '../clients/store';
+import { loadConfig } from '../config';
+import { type OpenDatabase, openDatabase } from '../db/database';
+import { systemClock } from '../ids';
+import { ONLINE_WINDOW_MS } from '../machines/routes';
+import { listMachines, revokeMachine, toPublicMachine } from '../machines/store';
+import {
+  COMMAND_TOKEN_DEFAULT_MINUTES,
+  COMMAND_TOKEN_MAX_MINUTES,
+  createToken,
+  parseTtlMinutes,
+  toPublicToken,
+} from '../tokens/service';
+import { listTokens, revokeToken } from '../tokens/store';
+import { CliError, emit, table } from './output';
+
+/** Runs `work` against the same store the server uses (data directory or DATABASE_URL). */
+async function withStore<T>(work: (store: OpenDatabase) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openDatabase(config);
+  try {
+    return await work(store);
+  } finally {
+    await store.db.destroy();
+  }
+}
+
+const PLATFORMS = ['any', 'linux', 'windows'] as const;
+
+export function registerStoreCommands(program: Command, json: () => boolean): void {
+  const client = program.command('client').description('manage clients (tenants)');
+  client
+    .command('create')
+    .argument('<name>', 'client name')
+    .description('create a client')
+    .action(async (name: string) => {
+      if (!name.trim() || name.length > 200)
+        throw new CliError('the name must be 1 to 200 characters');
+      const created = await withStore(async ({ db }) => {
+        const row = await createClient(db, name.trim(), systemClock());
+        await recordAudit(
+          db,
+          { clientId: row.id, actor: 'cli', action: 'client.created', subject: row.id },
+          systemClock(),
+        );
+        return row;
+      });
+      emit(json(), created, () => `client ${created.id} created (${created.name})`);
+    });
+  client
+    .command('list')
+    .description('list clients')
+    .action(async () => {
+      const rows = await withStore(({ db }) => listClients(db));
+      emit(json(), rows, () => table(rows, ['id', 'name', 'created_at']));
+    });
+
+  const token = program.command('token').description('manage install tokens');
+  token
+    .command('create')
+    .description('create an install token (shown once)')
+    .requiredOption('--client <id>', 'client the machines will belong to')
+    .option('--ttl <duration>', 'lifetime, 1m to 60m', `${COMMAND_TOKEN_DEFAULT_MINUTES}m`)
+    .option('--max-usage <n>', 'machines it may enroll, 0 = unlimited', '1')
+    .option('--platform <platform>', 'any, linux or windows', 'any')
+    .action(
+      async (options: { client: string; ttl: string; maxUsage: string; platform: string }) => {
+        const ttl = parseTtlMinutes(options.ttl);
+        if (ttl === undefined || ttl < 1 || ttl > COMMAND_TOKEN_MAX_MINUTES) {
+          throw new CliError('--ttl must be between 1m and 60m');
+        }
+        const maxUsage = Number(options.maxUsage);
+        if (!Number.isInteger(maxUsage) || maxUsage < 0 || maxUsage > 100_000) {
+          throw new CliError('--max-usage must be a whole number from 0 (unlimited) to 100000');
+        }
+        const platform = PLATFORMS.find((p) => p === options.platform);
+        if (!platform) throw new CliError('--platform must be any, linux or windows');
+
+        const created = await withStore(async ({ db }) => {
+          if (!(await findClient(db, options.client))) throw new CliError('no such client');
+          const now = systemClock();
+          const made = await createToken(
+            db,
+            {
+              clientId: options.client,
+              createdBy: 'cli',
+              ttlMinutes: ttl,
+              maxUsage,
+              platform,
+              kind: 'command',
+            },
+            now,
+          );
+          await recordAudit(
+            db,
+            {
+              clientId: options.client,
+              actor: 'cli',
+              action: 'token.created',
+              subject: made.row.id,
+              details: { max_usage: maxUsage, platform },
+            },
+            now,
+          );
+          return made;
+        });
+        const out = { ...toPublicToken(created.row), token: created.value };
+        emit(json(), out, () =>
+          [
+            `token ${out.id} (expires ${out.expires_at}, max usage ${out.max_usage || 'unlimited'})`,
+            '',
+            `  ${created.value}`,
+            '',
+            'It is shown only this once.',
+          ].join('\n'),
+        );
+      },
+    );
+  token
+    .command('list')
+    .description('list install tokens')
+    .option('--client <id>', 'only this client')
+    .action(async (options: { client?: string }) => {
+      const rows = await withStore(({ db }) => listTokens(db, options.client ?? null));
+      const out = rows.map(toPublicToken);
+      emit(json(), out, () =>
+        table(out, [
+          'id',
+          'client_id',
+          'platform',
+          'usage_count',
+          'max_usage',
+          'expires_at',
+          'revoked_at',
+        ]),
+      );
+    });
+  token
+    .command('revoke')
+    .argument('<id>', 'token id')
+    .description('revoke a token: new installs stop, installed machines keep working')
+    .action(async (id: string) => {
+      const revoked = await withStore(async ({ db }) => {
+        const ok = await revokeToken(db, id, null, systemClock());
+        if (ok)
+          await recordAudit(
+            db,
+            { clientId: null, actor: 'cli', action: 'token.revoked', subject: id },
+            systemClock(),
+          );
+        return ok;
+      });
+      if (!revoked) throw new CliError('no such active token');
+      emit(json(), { id, revoked: true }, () => `token ${id} revoked`);
+    });
+
+  const machines = program.command('machines').description('enrolled machines');
+  machines
+    .command('list')
+    .description('list machines')
+    .option('--client <id>', 'only this client')
+    .action(async (options: { client?: string }) => {
+      const rows = await withStore(({ db }) => listMachines(db, options.client ?? null));
+      const now = systemClock();
+      const out = rows.map((row) => toPublicMachine(row, now, ONLINE_WINDOW_MS));
+      emit(json(), out, () =>
+        table(out, [
+          'id',
+          'hostname',
+          'platform',
+          'arch',
+          'agent_version',
+          'last_seen',
+          'revoked_at',
+        ]),
+      );
+    });
+  machines
+    .command('revoke')
+    .argument('<id>', 'machine id')
+    .description('revoke a machine: its certificate is refused from the next request')
+    .action(async (id: string) => {
+      const revoked = await withStore(async ({ db }) => {
+        const ok = await revokeMachine(db, id, null, systemClock());
+        if (ok)
+          await recordAudit(
+            db,
+            { clientId: null, actor: 'cli', action: 'machine.revoked', subject: id },
+            systemClock(),
+          );
+        return ok;
+      });
+      if (!revoked) throw new CliError('no such active machine');
+      emit(json(), { id, revoked: true }, () => `machine ${id} revoked`);
+    });
+
+  program
+    .command('audit')
+    .description('recent audit events')
+    .option('--client <id>', 'only this client')
+    .action(async (options: { client?: string }) => {
+      const rows = await withStore(({ db }) => listAudit(db, options.client ?? null));
+      emit(json(), rows, () => table(rows, ['created_at', 'actor', 'action', 'subject']));
+    });
+
+  program
+    .command('status')
+    .description('where the data is and whether the CA exists')
+    .action(async () => {
+      const config = loadConfig();
+      const hasCa = caExists(config.caDir);
+      const ca = hasCa ? await loadCa(config.caDir) : undefined;
+      const out = {
+        data_dir: config.dataDir,
+        ca_dir: config.caDir,
+        ca_not_after: ca?.certificate.notAfter.toISOString() ?? null,
+        database: config.databaseUrl ? 'postgres' : 'sqlite',
+      };
+      emit(json(), out, () =>
+        Object.entries(out)
+          .map(([k, v]) => `${k}: ${v ?? '-'}`)
+          .join('\n'),
+      );
+    });
+}

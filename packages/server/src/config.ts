@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const optionalUrl = z
+  .string()
+  .url()
+  .transform((value) => value.replace(/\/+$/, ''))
+  .optional();
+const optionalText = z.string().min(1).optional();
+
+/** Environment variables the server reads, with their defaults (see the README). */
+const environmentSchema = z.object({
+  OPTRALIS_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  OPTRALIS_HTTP_PORT: port.default(8080),
+  OPTRALIS_AGENT_HOST: z.string().min(1).default('127.0.0.1'),
+  OPTRALIS_AGENT_PORT: port.default(8443),
+  OPTRALIS_PUBLIC_URL: optionalUrl,
+  AGENT_API_URL: optionalUrl,
+  OPTRALIS_DATA_DIR: z.string().min(1).default('./data'),
+  OPTRALIS_CA_DIR: optionalText,
+  OPTRALIS_DOWNLOADS_DIR: z.string().min(1).default('./deploy/downloads'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  OPTRALIS_ADMIN_EMAIL: z.string().email().default('admin@localhost'),
+  OPTRALIS_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  OPTRALIS_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  OPTRALIS_CERT_LIFETIME_DAYS: z.coerce.number().int().min(1).max(825).default(90),
+  OPTRALIS_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+  OPTRALIS_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  NODE_ENV: z.string().optional(),
+});
+
+export interface ServerConfig {
+  httpHost: string;
+  httpPort: number;
+  agentHost: string;
+  agentPort: number;
+  /** Resolved after listening when not configured, so that port 0 works in tests. */
+  publicUrl: string | undefined;
+  agentApiUrl: string | undefined;
+  dataDir: string;
+  caDir: string;
+  downloadsDir: string;
+  databaseUrl: string | undefined;
+  adminEmail: string;
+  adminPassword: string | undefined;
+  jwtSecret: string | undefined;
+  certificateLifetimeDays: number;
+  logLevel: string;
+  logFormat: 'json' | 'pretty';
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates the environment; every problem is reported at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.OPTRALIS_DATA_DIR);
+  return {
+    httpHost: e.OPTRALIS_HTTP_HOST,
+    httpPort: e.OPTRALIS_HTTP_PORT,
+    agentHost: e.OPTRALIS_AGENT_HOST,
+    agentPort: e.OPTRALIS_AGENT_PORT,
+    publicUrl: e.OPTRALIS_PUBLIC_URL,
+    agentApiUrl: e.AGENT_API_URL,
+    dataDir,
+    caDir: path.resolve(e.OPTRALIS_CA_DIR ?? path.join(dataDir, 'ca')),
+    downloadsDir: path.resolve(e.OPTRALIS_DOWNLOADS_DIR),
+    databaseUrl: e.DATABASE_URL,
+    adminEmail: e.OPTRALIS_ADMIN_EMAIL,
+    adminPassword: e.OPTRALIS_ADMIN_PASSWORD,
+    jwtSecret: e.OPTRALIS_JWT_SECRET,
+    certificateLifetimeDays: e.OPTRALIS_CERT_LIFETIME_DAYS,
+    logLevel: e.OPTRALIS_LOG_LEVEL,
+    logFormat: e.OPTRALIS_LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
+  };
+}
+
+/** Where a listener can be reached from this machine, for defaults printed and returned. */
+export function loopbackUrl(scheme: 'http' | 'https', host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const shown = reachable.includes(':') ? `[${reachable}]` : reachable;
+  return `${scheme}://${shown}:${port}`;
+}

@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { CertificateAuthority } from './ca';
+import type { ServerConfig } from './config';
+import type { Db } from './db/database';
+import type { Clock } from './ids';
+
+/** Everything a route or service may use, built once at start-up and passed down. */
+export interface AppContext {
+  config: ServerConfig;
+  db: Db;
+  dialect: 'sqlite' | 'postgres';
+  ca: CertificateAuthority;
+  clock: Clock;
+  log: Logger;
+  jwtSecret: Uint8Array;
+  /** Where people and agents reach the two listeners; settled once they listen. */
+  urls: { publicUrl: string; agentApiUrl: string };
+}

@@ -1,0 +1,93 @@
+/**
+ * Tables as Kysely sees them. Times are ISO 8601 UTC strings (`Date#toISOString`) in both SQLite
+ * and PostgreSQL so that one set of queries serves both and comparisons sort correctly.
+ */
+export interface Database {
+  clients: ClientsTable;
+  users: UsersTable;
+  install_tokens: InstallTokensTable;
+  machines: MachinesTable;
+  certificates: CertificatesTable;
+  audit_events: AuditEventsTable;
+  settings: SettingsTable;
+}
+
+export interface ClientsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export type Role = 'super_admin' | 'admin' | 'read_only';
+
+export interface UsersTable {
+  id: string;
+  /** Null for super-admins, who see every client. */
+  client_id: string | null;
+  email: string;
+  password_hash: string;
+  role: Role;
+  created_at: string;
+}
+
+export type TokenPlatform = 'any' | 'linux' | 'windows';
+export type TokenKind = 'command' | 'windows_installer' | 'linux_installer';
+
+export interface InstallTokensTable {
+  id: string;
+  client_id: string;
+  token_hash: string;
+  kind: TokenKind;
+  platform: TokenPlatform;
+  /** 0 means unlimited. */
+  max_usage: number;
+  usage_count: number;
+  expires_at: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface MachinesTable {
+  id: string;
+  client_id: string;
+  hostname: string;
+  hardware_id: string | null;
+  platform: string | null;
+  arch: string | null;
+  agent_version: string | null;
+  channel: string;
+  token_id: string | null;
+  enrolled_at: string;
+  last_seen_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CertificatesTable {
+  serial: string;
+  machine_id: string;
+  client_id: string;
+  token_id: string | null;
+  public_key_sha256: string;
+  pem: string;
+  not_before: string;
+  not_after: string;
+  issued_at: string;
+  revoked_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  client_id: string | null;
+  actor: string;
+  action: string;
+  subject: string | null;
+  details: string | null;
+  created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}

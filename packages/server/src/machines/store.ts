@@ -1,0 +1,110 @@
+import type { Transaction } from 'kysely';
+import type { Db } from '../db/database';
+import type { CertificatesTable, Database, MachinesTable } from '../db/schema';
+
+export type MachineRow = MachinesTable;
+export type CertificateRow = CertificatesTable;
+
+type Executor = Db | Transaction<Database>;
+
+export async function insertMachine(db: Executor, row: MachineRow): Promise<void> {
+  await db.insertInto('machines').values(row).execute();
+}
+
+export async function insertCertificate(db: Executor, row: CertificateRow): Promise<void> {
+  await db.insertInto('certificates').values(row).execute();
+}
+
+export async function findMachine(db: Executor, id: string, clientId: string | null) {
+  let query = db.selectFrom('machines').selectAll().where('id', '=', id);
+  if (clientId !== null) query = query.where('client_id', '=', clientId);
+  return query.executeTakeFirst();
+}
+
+export async function listMachines(db: Db, clientId: string | null) {
+  let query = db.selectFrom('machines').selectAll().orderBy('enrolled_at');
+  if (clientId !== null) query = query.where('client_id', '=', clientId);
+  return query.execute();
+}
+
+/** The certificate a retried bootstrap already received: same token, machine key and hardware. */
+export async function findRetriedEnrollment(
+  db: Db,
+  tokenId: string,
+  publicKeySha256: string,
+  hardwareId: string | null,
+) {
+  return db
+    .selectFrom('certificates')
+    .innerJoin('machines', 'machines.id', 'certificates.machine_id')
+    .select(['certificates.serial', 'certificates.pem', 'machines.id as machine_id'])
+    .where('certificates.token_id', '=', tokenId)
+    .where('certificates.public_key_sha256', '=', publicKeySha256)
+    .where('certificates.revoked_at', 'is', null)
+    .where('machines.revoked_at', 'is', null)
+    .where('machines.hardware_id', hardwareId === null ? 'is' : '=', hardwareId)
+    .executeTakeFirst();
+}
+
+/** What the agent API needs to accept a request: the certificate and its machine. */
+export async function findCertificateState(db: Db, serial: string) {
+  return db
+    .selectFrom('certificates')
+    .innerJoin('machines', 'machines.id', 'certificates.machine_id')
+    .select([
+      'certificates.serial',
+      'certificates.machine_id',
+      'certificates.client_id',
+      'certificates.revoked_at as certificate_revoked_at',
+      'machines.revoked_at as machine_revoked_at',
+    ])
+    .where('certificates.serial', '=', serial)
+    .executeTakeFirst();
+}
+
+export async function recordHeartbeat(
+  db: Db,
+  machineId: string,
+  values: Pick<MachineRow, 'agent_version' | 'platform' | 'arch' | 'last_seen_at'>,
+): Promise<void> {
+  await db.updateTable('machines').set(values).where('id', '=', machineId).execute();
+}
+
+export async function revokeMachine(db: Db, id: string, clientId: string | null, now: Date) {
+  const at = now.toISOString();
+  return db.transaction().execute(async (trx) => {
+    let query = trx
+      .updateTable('machines')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null);
+    if (clientId !== null) query = query.where('client_id', '=', clientId);
+    const result = await query.executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await trx
+      .updateTable('certificates')
+      .set({ revoked_at: at })
+      .where('machine_id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    return true;
+  });
+}
+
+export function toPublicMachine(row: MachineRow, now: Date, onlineWindowMs: number) {
+  const lastSeen = row.last_seen_at ? Date.parse(row.last_seen_at) : undefined;
+  return {
+    id: row.id,
+    client_id: row.client_id,
+    hostname: row.hostname,
+    hardware_id: row.hardware_id,
+    platform: row.platform,
+    arch: row.arch,
+    agent_version: row.agent_version,
+    channel: row.channel,
+    enrolled_at: row.enrolled_at,
+    last_seen: row.last_seen_at,
+    online: lastSeen !== undefined && now.getTime() - lastSeen < onlineWindowMs,
+    revoked_at: row.revoked_at,
+  };
+}

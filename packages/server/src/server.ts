@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildAgentApp } from './agent-api/app';
+import { buildPublicApp } from './app';
+import { generatePassword } from './auth/passwords';
+import { countUsers, createUser } from './auth/store';
+import { caExists, initCa, issueServerCertificate, loadCa } from './ca';
+import { loopbackUrl, type ServerConfig } from './config';
+import type { AppContext } from './context';
+import { openDatabase } from './db/database';
+import { type Clock, systemClock } from './ids';
+import { createLogger } from './logger';
+import { putSettingIfAbsent } from './settings/store';
+
+export interface RunningServer {
+  ctx: AppContext;
+  publicApp: FastifyInstance;
+  agentApp: FastifyInstance;
+  publicUrl: string;
+  agentApiUrl: string;
+  /** Set on the very first start only: the super-admin made then, with its one-time password. */
+  initialAdmin?: { email: string; password: string | undefined };
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+/** Opens the store and the CA (creating them on first start) and starts both listeners. */
+export async function startServer(
+  config: ServerConfig,
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
+
+  if (!caExists(config.caDir)) {
+    const created = await initCa(config.caDir, { now: clock() });
+    log.info(
+      {
+        caDir: config.caDir,
+        notAfter: created.status === 'created' ? created.notAfter : undefined,
+      },
+      'created a new certificate authority',
+    );
+  }
+  const ca = await loadCa(config.caDir);
+  const { db, dialect, location } = await openDatabase(config);
+  log.info({ dialect, location }, 'database ready');
+
+  const jwtSecret = config.jwtSecret
+    ? Buffer.from(config.jwtSecret, 'utf8')
+    : Buffer.from(
+        await putSettingIfAbsent(db, 'jwt_secret', randomBytes(32).toString('base64')),
+        'base64',
+      );
+
+  const ctx: AppContext = {
+    config,
+    db,
+    dialect,
+    ca,
+    clock,
+    log,
+    jwtSecret,
+    urls: { publicUrl: config.publicUrl ?? '', agentApiUrl: config.agentApiUrl ?? '' },
+  };
+  const initialAdmin = await ensureFirstAdmin(ctx);
+
+  const agentHosts = [
+    config.agentApiUrl ? new URL(config.agentApiUrl).hostname : config.agentHost,
+    'localhost',
+    '127.0.0.1',
+    '::1',
+  ].filter((host) => host !== '0.0.0.0' && host !== '::');
+  const serverTls = await issueServerCertificate(ca, agentHosts, {
+    now: clock(),
+    lifetimeDays: 365,
+  });
+
+  const publicApp = buildPublicApp(ctx);
+  const agentApp = buildAgentApp(ctx, {
+    certificatePem: serverTls.certificatePem,
+    keyPem: serverTls.keyPem,
+    trustedCaPems: [ca.certificatePem],
+  });
+  await publicApp.listen({ host: config.httpHost, port: config.httpPort });
+  await agentApp.listen({ host: config.agentHost, port: config.agentPort });
+
+  const publicPort = (publicApp.server.address() as AddressInfo).port;
+  const agentPort = (agentApp.server.address() as AddressInfo).port;
+  ctx.urls.publicUrl = config.publicUrl ?? loopbackUrl('http', config.httpHost, publicPort);
+  ctx.urls.agentApiUrl = config.agentApiUrl ?? loopbackUrl('https', config.agentHost, agentPort);
+  log.info({ publicUrl: ctx.urls.publicUrl, agentApiUrl: ctx.urls.agentApiUrl }, 'listening');
+
+  return {
+    ctx,
+    publicApp,
+    agentApp,
+    publicUrl: ctx.urls.publicUrl,
+    agentApiUrl: ctx.urls.agentApiUrl,
+    ...(initialAdmin ? { initialAdmin } : {}),
+    async close() {
+      await Promise.allSettled([publicApp.close(), agentApp.close()]);
+      await db.destroy();
+    },
+  };
+}
+
+/** With no user at all, makes the super-admin; its password is returned to be shown once. */
+async function ensureFirstAdmin(ctx: AppContext) {
+  if ((await countUsers(ctx.db)) > 0) return undefined;
+  const password = ctx.config.adminPassword ?? generatePassword();
+  const email = ctx.config.adminEmail;
+  await createUser(ctx.db, { email, password, role: 'super_admin', clientId: null }, ctx.clock());
+  ctx.log.info({ email }, 'created the first super-admin');
+  return { email, password: ctx.config.adminPassword ? undefined : password };
+}

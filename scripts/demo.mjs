@@ -1,0 +1,23 @@
+// `npm run demo`: builds what is needed, then starts the server on the embedded SQLite store and
+// prints the command that enrolls this machine.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const built = spawnSync(process.execPath, [path.join(root, 'scripts/build-server.mjs')], {
+  stdio: 'inherit',
+});
+if (built.status !== 0) process.exit(built.status ?? 1);
+const agent = spawnSync(process.execPath, [path.join(root, 'scripts/build-agent-bundle.mjs')], {
+  stdio: 'inherit',
+});
+if (agent.status !== 0) process.exit(agent.status ?? 1);
+
+const server = spawn(
+  process.execPath,
+  [path.join(root, 'packages/server/bin/optralis.mjs'), 'serve', '--demo'],
+  { stdio: 'inherit', cwd: root },
+);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code) => process.exit(code ?? 0));
