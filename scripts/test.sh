@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
-npx biome ci .
+npx biome ci --colors=off .
 npx tsc -p tsconfig.json --noEmit
 npm run build --silent
 npx vitest run
