@@ -68,9 +68,9 @@ async function printEnrollCommand(ctx: AppContext, json: boolean): Promise<void>
     now,
   );
   const command = [
-    `OPTRALIS_TOKEN='${made.value}' node packages/agent/bin/optralis-agent.mjs enroll`,
+    `OPTRALIS_TOKEN='${made.value}' node packages/agent/bin/optralis-agent.cjs enroll`,
     `--url ${ctx.urls.publicUrl} --config-dir ./data/agent`,
-    '&& node packages/agent/bin/optralis-agent.mjs run --config-dir ./data/agent',
+    '&& node packages/agent/bin/optralis-agent.cjs run --config-dir ./data/agent',
   ].join(' ');
   if (json) {
     process.stdout.write(
