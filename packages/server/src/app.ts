@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authRoutes } from './auth/routes';
 import type { AppContext } from './context';
 import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { machineRoutes } from './machines/routes';
+import { observeRequests } from './observability/hooks';
+import { bindRequestContext } from './observability/request-context';
+import { healthRoutes, metricsRoute } from './observability/routes';
 
 /** The dashboard and public API: JWT for people, `/api/public/*` for installers. */
 export function buildPublicApp(ctx: AppContext): FastifyInstance {
@@ -11,10 +15,29 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     loggerInstance: ctx.log.child({ listener: 'public' }) as FastifyBaseLogger,
     trustProxy: false,
     bodyLimit: 1024 * 1024,
+    genReqId: () => randomUUID(),
   });
+  bindRequestContext(app);
   installErrorHandler(app);
+  observeRequests(app, ctx.metrics, 'public');
+  healthRoutes(app, ctx);
+  const metrics = ctx.config.metrics;
+  if (metrics.token !== undefined && metrics.port === undefined) {
+    metricsRoute(app, ctx.metrics, metrics.token);
+  }
   authRoutes(app, ctx);
   enrollmentRoutes(app, ctx);
   machineRoutes(app, ctx);
+  return app;
+}
+
+/** The separate metrics listener, used when `OPTRALIS_METRICS_PORT` is set. */
+export function buildMetricsApp(ctx: AppContext): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ listener: 'metrics' }) as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+  });
+  installErrorHandler(app);
+  metricsRoute(app, ctx.metrics, ctx.config.metrics.token);
   return app;
 }
