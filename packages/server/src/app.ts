@@ -13,7 +13,8 @@ import { healthRoutes, metricsRoute } from './observability/routes';
 export function buildPublicApp(ctx: AppContext): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.log.child({ listener: 'public' }) as FastifyBaseLogger,
-    trustProxy: false,
+    // Client addresses (rate limits, audit) come from X-Forwarded-For only behind our proxies.
+    trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),
   });

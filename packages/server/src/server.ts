@@ -107,7 +107,9 @@ export async function startServer(
   const publicPort = (publicApp.server.address() as AddressInfo).port;
   const agentPort = (agentApp.server.address() as AddressInfo).port;
   ctx.urls.publicUrl = config.publicUrl ?? loopbackUrl('http', config.httpHost, publicPort);
-  ctx.urls.agentApiUrl = config.agentApiUrl ?? loopbackUrl('https', config.agentHost, agentPort);
+  const agentScheme = config.agentTls === 'proxy' ? 'http' : 'https';
+  ctx.urls.agentApiUrl =
+    config.agentApiUrl ?? loopbackUrl(agentScheme, config.agentHost, agentPort);
   log.info({ publicUrl: ctx.urls.publicUrl, agentApiUrl: ctx.urls.agentApiUrl }, 'listening');
 
   return {
