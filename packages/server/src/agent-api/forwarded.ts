@@ -85,7 +85,7 @@ const gates = new WeakMap<AppContext, ForwardedCertificates>();
 export function forwardedCertificates(ctx: AppContext): ForwardedCertificates {
   let gate = gates.get(ctx);
   if (!gate) {
-    gate = new ForwardedCertificates(ctx.config.trustedProxies, () => [ctx.ca.certificate]);
+    gate = new ForwardedCertificates(ctx.config.trustedProxies, () => ctx.caTrust.trusted);
     gates.set(ctx, gate);
   }
   return gate;
