@@ -150,10 +150,11 @@ function checkTools(options) {
   }
   const missing = [...needed].filter((command) => !hasCommand(command));
   if (missing.length > 0) {
-    throw new UsageError(
-      `missing tools: ${missing.join(', ')} (on Debian: apt-get install binutils ` +
-        'binutils-aarch64-linux-gnu osslsigncode; or run scripts/setup.sh)',
-    );
+    const hint =
+      process.platform === 'win32'
+        ? 'put them on the PATH'
+        : 'on Debian: apt-get install binutils binutils-aarch64-linux-gnu osslsigncode';
+    throw new UsageError(`missing tools: ${missing.join(', ')} (${hint})`);
   }
 }
 

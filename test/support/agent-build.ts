@@ -90,13 +90,28 @@ function runBuild(args: string[], logFile: string): Promise<void> {
   });
 }
 
-/** Builds one target once (across processes), into a directory of its own. */
+/**
+ * Runs `work` while no other agent build of this run is running, for tests that call
+ * `scripts/build-agent.mjs` themselves (for example to sign).
+ */
+export function withAgentBuildSlot<T>(work: () => Promise<T>): Promise<T> {
+  const root = buildRoot();
+  fs.mkdirSync(root, { recursive: true });
+  return withFileLock(path.join(root, 'build.lock'), work);
+}
+
+/**
+ * Builds one target once across processes. One lock for every build of the run: targets are
+ * built one after another even when several forks ask for different ones, because postject
+ * needs about 0.9 GB per run and the machine has two cores.
+ */
 async function buildTarget(version: string, channel: string, target: AgentTarget) {
   const root = buildRoot();
   fs.mkdirSync(root, { recursive: true });
   const out = path.join(root, `${version}-${channel}-${target}`);
   const done = path.join(out, 'report.json');
-  await withFileLock(`${out}.lock`, async () => {
+  if (fs.existsSync(done)) return path.join(out, channel);
+  await withAgentBuildSlot(async () => {
     if (fs.existsSync(done)) return;
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out, { recursive: true });
@@ -189,6 +204,7 @@ async function build<T extends AgentTarget>(request: AgentBuildRequest<T>): Prom
  * The agent executables for `targets`, built by `scripts/build-agent.mjs` once per test run (and
  * per source change) however many tests and forks ask: each target is built once under a lock
  * shared by every process, then the requested set is put together in its own directory.
+ * The files are hard links shared by every test of the run: copy one before changing it.
  */
 export function ensureAgentBuild<T extends AgentTarget>(
   request: AgentBuildRequest<T>,
