@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { build } from 'esbuild';
 
-/** One self-contained CommonJS file for Node 20/22, with the version compiled in. */
-export async function bundleAgent({ root, version, outfile, minify = false }) {
+/**
+ * One self-contained CommonJS file for Node 20/22, with the version compiled in. `banner` is
+ * prepended verbatim (the binary build puts its build id there).
+ */
+export async function bundleAgent({ root, version, outfile, minify = false, banner }) {
   await build({
     entryPoints: [path.join(root, 'packages/agent/src/main.ts')],
     outfile,
@@ -13,6 +16,7 @@ export async function bundleAgent({ root, version, outfile, minify = false }) {
     minify,
     legalComments: 'none',
     define: { __OPTRALIS_AGENT_VERSION__: JSON.stringify(version) },
+    ...(banner ? { banner: { js: banner } } : {}),
     logLevel: 'warning',
   });
 }

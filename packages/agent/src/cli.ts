@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { enroll } from './enroll';
 import { AgentError } from './errors';
+import { hostname, machineHardwareId } from './hardware';
 import { createLog } from './log';
 import { currentArch, currentPlatform, defaultConfigDir } from './platform';
 import { runAgent } from './run';
@@ -48,6 +49,19 @@ export async function main(argv: string[]): Promise<number> {
         options.json
           ? JSON.stringify(info)
           : `optralis-agent ${info.version} ${info.platform}/${info.arch}`,
+      );
+    });
+
+  program
+    .command('identity')
+    .description('print the host name and hardware id this machine enrolls with')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const info = { hostname: hostname(), hardware_id: machineHardwareId() ?? null };
+      print(
+        options.json
+          ? JSON.stringify(info)
+          : `${info.hostname} ${info.hardware_id ?? '(no hardware id)'}`,
       );
     });
 

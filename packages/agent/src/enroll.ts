@@ -9,7 +9,7 @@ import { CONFIG_FILE } from './config';
 import { createKeyAndRequest } from './crypto';
 import { AgentError } from './errors';
 import { writeFileAtomic } from './files';
-import { hostname, linuxHardwareId } from './hardware';
+import { hostname, machineHardwareId } from './hardware';
 import { currentArch, currentPlatform } from './platform';
 
 export interface EnrollOptions {
@@ -44,7 +44,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     platform: currentPlatform(),
     csr: csrPem,
   };
-  const hardwareId = options.hardwareId ?? linuxHardwareId();
+  const hardwareId = options.hardwareId ?? machineHardwareId();
   if (hardwareId) request.hardware_id = hardwareId;
 
   let response: Response;

@@ -3,4 +3,5 @@ export * from './bootstrap';
 export * from './errors';
 export * from './heartbeat';
 export * from './platform';
+export * from './release-metadata';
 export * from './text';
