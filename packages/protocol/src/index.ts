@@ -1,4 +1,5 @@
 export * from './agent-config';
+export * from './api';
 export * from './bootstrap';
 export * from './errors';
 export * from './heartbeat';

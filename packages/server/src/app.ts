@@ -4,6 +4,7 @@ import { authRoutes } from './auth/routes';
 import type { AppContext } from './context';
 import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
+import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
 import { machineRoutes } from './machines/routes';
 import { observeRequests } from './observability/hooks';
 import { bindRequestContext } from './observability/request-context';
@@ -21,14 +22,19 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
   bindRequestContext(app);
   installErrorHandler(app);
   observeRequests(app, ctx.metrics, 'public');
-  healthRoutes(app, ctx);
-  const metrics = ctx.config.metrics;
-  if (metrics.token !== undefined && metrics.port === undefined) {
-    metricsRoute(app, ctx.metrics, metrics.token);
-  }
-  authRoutes(app, ctx);
-  enrollmentRoutes(app, ctx);
-  machineRoutes(app, ctx);
+  describeRoutes(app, 'public');
+  serveReference(app, () => referenceDocument(ctx, app));
+  // Routes live in a scope registered after the reference plugin, so that it sees every one.
+  app.register(async (scope) => {
+    healthRoutes(scope, ctx);
+    const metrics = ctx.config.metrics;
+    if (metrics.token !== undefined && metrics.port === undefined) {
+      metricsRoute(scope, ctx.metrics, metrics.token);
+    }
+    authRoutes(scope, ctx);
+    enrollmentRoutes(scope, ctx);
+    machineRoutes(scope, ctx);
+  });
   return app;
 }
 

@@ -20,6 +20,7 @@ import { CA_BUNDLE_FILE } from './ca/authority';
 import { loopbackUrl, type ServerConfig } from './config';
 import type { AppContext } from './context';
 import { openDatabase } from './db/database';
+import { linkAgentApp } from './http/openapi';
 import { type Clock, systemClock } from './ids';
 import { createLogger } from './logger';
 import { ONLINE_WINDOW_MS } from './machines/routes';
@@ -98,6 +99,7 @@ export async function startServer(
 
   const publicApp = buildPublicApp(ctx);
   const agentApp = buildAgentApp(ctx, serverTls);
+  linkAgentApp(ctx, agentApp);
   await publicApp.listen({ host: config.httpHost, port: config.httpPort });
   await agentApp.listen({ host: config.agentHost, port: config.agentPort });
   const metricsApp = config.metrics.port === undefined ? undefined : buildMetricsApp(ctx);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import { installErrorHandler } from '../http/error-handler';
+import { describeRoutes } from '../http/openapi';
 import { observeHandshakes, observeRequests } from '../observability/hooks';
 import { bindRequestContext } from '../observability/request-context';
 import { installJsonBodyParser } from './body';
@@ -48,6 +49,7 @@ export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
   observeRequests(app, ctx.metrics, 'agent');
   observeHandshakes(app, ctx.metrics);
   installJsonBodyParser(app);
-  agentRoutes(app, ctx);
+  describeRoutes(app, 'agent');
+  app.register(async (scope) => agentRoutes(scope, ctx));
   return app;
 }

@@ -1,5 +1,5 @@
+import { loginRequestSchema } from '@optralis/protocol';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { parseInput } from '../http/validate';
@@ -7,18 +7,13 @@ import { signSession } from './jwt';
 import { verifyPassword } from './passwords';
 import { findUserByEmail } from './store';
 
-const loginSchema = z.object({
-  email: z.string().min(1).max(320),
-  password: z.string().min(1).max(1024),
-});
-
 /** A fixed hash to compare against when the email is unknown, so timing does not reveal it. */
 const UNKNOWN_USER_HASH =
   'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/auth/login', async (request) => {
-    const body = parseInput(loginSchema, request.body);
+    const body = parseInput(loginRequestSchema, request.body);
     const user = await findUserByEmail(ctx.db, body.email);
     const ok = await verifyPassword(body.password, user?.password_hash ?? UNKNOWN_USER_HASH);
     if (!user || !ok) throw new AppError('login_failed');

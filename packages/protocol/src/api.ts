@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { errorBodySchema } from './errors';
+
+/** `POST /api/auth/login`. */
+export const loginRequestSchema = z.object({
+  email: z.string().min(1).max(320),
+  password: z.string().min(1).max(1024),
+});
+
+export const roleSchema = z.enum(['super_admin', 'client_admin', 'read_only']);
+
+export const loginResponseSchema = z.object({
+  token: z.string().describe('A JWT to send as "Authorization: Bearer <token>".'),
+  user: z.object({
+    id: z.string(),
+    email: z.string(),
+    role: z.string(),
+    client_id: z.string().nullable(),
+  }),
+});
+
+/** A machine as the dashboard and the CLI show it. */
+export const publicMachineSchema = z.object({
+  id: z.string(),
+  client_id: z.string(),
+  hostname: z.string(),
+  hardware_id: z.string().nullable(),
+  platform: z.string().nullable(),
+  arch: z.string().nullable(),
+  agent_version: z.string().nullable(),
+  channel: z.string(),
+  enrolled_at: z.string(),
+  last_seen: z.string().nullable(),
+  online: z.boolean(),
+  revoked_at: z.string().nullable(),
+});
+
+export const machineListSchema = z.object({ machines: z.array(publicMachineSchema) });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })),
+});
+
+export const agentHealthSchema = z.object({ status: z.literal('ok'), machine_id: z.string() });
+
+export { errorBodySchema };
