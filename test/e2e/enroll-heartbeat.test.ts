@@ -13,20 +13,23 @@ interface MachineOut {
 
 describe('a Linux machine enrolls and sends heartbeats over mutual TLS', () => {
   let server: TestServer;
-  let clientId: string;
 
   beforeAll(async () => {
     server = await startTestServer();
-    const created = await optralis(['--json', 'client', 'create', 'Acme'], server.env);
-    expect(created.code, created.stderr).toBe(0);
-    clientId = json<{ id: string }>(created).id;
   });
 
   afterAll(async () => {
     await server?.stop();
   });
 
+  /**
+   * Every test enrolls this very host, whose hardware id does not change: each gets a client of
+   * its own so that its machines are not taken for clones of another test's.
+   */
   async function newToken(extra: string[] = []) {
+    const created = await optralis(['--json', 'client', 'create', 'Acme'], server.env);
+    expect(created.code, created.stderr).toBe(0);
+    const clientId = json<{ id: string }>(created).id;
     const result = await optralis(
       ['--json', 'token', 'create', '--client', clientId, ...extra],
       server.env,

@@ -1,9 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { auditRoutes } from './audit/routes';
 import { authRoutes } from './auth/routes';
+import { clientRoutes } from './clients/routes';
 import type { AppContext } from './context';
 import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
+import { installRateLimits } from './http/rate-limit';
 import { machineRoutes } from './machines/routes';
+import { tokenRoutes } from './tokens/routes';
 
 /** The dashboard and public API: JWT for people, `/api/public/*` for installers. */
 export function buildPublicApp(ctx: AppContext): FastifyInstance {
@@ -13,8 +17,12 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     bodyLimit: 1024 * 1024,
   });
   installErrorHandler(app);
-  authRoutes(app, ctx);
-  enrollmentRoutes(app, ctx);
+  const limiter = installRateLimits(app, ctx.config.rateLimit, ctx.config.redisUrl);
+  authRoutes(app, ctx, limiter);
+  enrollmentRoutes(app, ctx, limiter);
   machineRoutes(app, ctx);
+  clientRoutes(app, ctx);
+  tokenRoutes(app, ctx);
+  auditRoutes(app, ctx);
   return app;
 }

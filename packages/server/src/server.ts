@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { buildAgentApp } from './agent-api/app';
 import { buildPublicApp } from './app';
 import { generatePassword } from './auth/passwords';
-import { countUsers, createUser } from './auth/store';
+import { countUsers, createUserIfAbsent } from './auth/store';
 import { caExists, initCa, issueServerCertificate, loadCa } from './ca';
 import { loopbackUrl, type ServerConfig } from './config';
 import type { AppContext } from './context';
@@ -116,7 +116,8 @@ async function ensureFirstAdmin(ctx: AppContext) {
   if ((await countUsers(ctx.db)) > 0) return undefined;
   const password = ctx.config.adminPassword ?? generatePassword();
   const email = ctx.config.adminEmail;
-  await createUser(ctx.db, { email, password, role: 'super_admin', clientId: null }, ctx.clock());
+  const input = { email, password, role: 'super_admin' as const, clientId: null };
+  if (!(await createUserIfAbsent(ctx.db, input, ctx.clock()))) return undefined;
   ctx.log.info({ email }, 'created the first super-admin');
   return { email, password: ctx.config.adminPassword ? undefined : password };
 }

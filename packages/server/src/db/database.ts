@@ -49,3 +49,9 @@ function openPostgres(url: string): OpenDatabase {
   const parsed = new URL(url);
   return { db, dialect: 'postgres', location: `${parsed.host}${parsed.pathname}` };
 }
+
+/** True for a unique-constraint violation on either store (SQLite or PostgreSQL `23505`). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

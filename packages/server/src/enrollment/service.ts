@@ -10,9 +10,16 @@ import {
   x509,
 } from '../ca';
 import type { AppContext } from '../context';
-import { AppError } from '../errors';
+import { AppError, type ErrorCode, isAppError } from '../errors';
 import { newId } from '../ids';
-import { findRetriedEnrollment, insertCertificate, insertMachine } from '../machines/store';
+import {
+  findActiveByHardwareId,
+  findRetriedEnrollment,
+  insertCertificate,
+  insertMachine,
+  type MachineRow,
+  reenrollMachine,
+} from '../machines/store';
 import { hashToken } from '../tokens/secret';
 import { tokenRefusal } from '../tokens/service';
 import { findTokenByHash, spendTokenUse, type TokenRow } from '../tokens/store';
@@ -24,6 +31,10 @@ interface MachineKey {
   privateKeyPem?: string;
 }
 
+export interface BootstrapMeta {
+  sourceIp: string;
+}
+
 /**
  * Trades an install token for a machine certificate. Everything that can fail is checked and
  * every key and certificate is made before the transaction; inside it, only the token use, the
@@ -32,21 +43,22 @@ interface MachineKey {
 export async function bootstrap(
   ctx: AppContext,
   request: BootstrapRequest,
-  meta: { sourceIp: string },
+  meta: BootstrapMeta,
 ): Promise<BootstrapResponse> {
   const now = ctx.clock();
   const token = await findTokenByHash(ctx.db, hashToken(request.token));
-  const platform = request.platform ?? 'linux';
-  const refusal = tokenRefusal(token, now, platform);
-  if (refusal || !token) {
-    await refuse(ctx, token, refusal ?? 'token_invalid', meta, now);
-    throw new AppError(refusal ?? 'token_invalid');
+  if (!token || token.revoked_at !== null) {
+    return refuse(ctx, token, token ? 'token_revoked' : 'token_invalid', meta, now);
   }
 
-  const key = await machineKey(request.csr);
+  const key = await machineKey(request.csr).catch((error: unknown) =>
+    isAppError(error) ? refuse(ctx, token, error.code, meta, now, error) : Promise.reject(error),
+  );
   const fingerprint = publicKeyFingerprint(key.publicKey);
   const hardwareId = request.hardware_id ?? null;
 
+  // A retry of a request that already succeeded (same token, key and hardware id) gets the
+  // same machine back, even when that success spent the token's last use.
   if (!key.privateKeyPem) {
     const retried = await findRetriedEnrollment(ctx.db, token.id, fingerprint, hardwareId);
     if (retried) {
@@ -54,7 +66,14 @@ export async function bootstrap(
     }
   }
 
-  const machineId = newId();
+  const platform = request.platform ?? 'linux';
+  const refusal = tokenRefusal(token, now, platform);
+  if (refusal) return refuse(ctx, token, refusal, meta, now);
+
+  const existing = hardwareId
+    ? await sameHardware(ctx, token, hardwareId, request.hostname, meta, now)
+    : undefined;
+  const machineId = existing?.id ?? newId();
   const identity = { clientId: token.client_id, machineId };
   const issued = await issueMachineCertificate(ctx.ca, key.publicKey, identity, {
     now,
@@ -63,20 +82,23 @@ export async function bootstrap(
 
   const spent = await ctx.db.transaction().execute(async (trx) => {
     if (!(await spendTokenUse(trx, token.id, now))) return false;
-    await insertMachine(trx, {
-      id: machineId,
-      client_id: token.client_id,
-      hostname: request.hostname,
-      hardware_id: hardwareId,
-      platform,
-      arch: request.arch ?? null,
-      agent_version: null,
-      channel: 'stable',
-      token_id: token.id,
-      enrolled_at: now.toISOString(),
-      last_seen_at: null,
-      revoked_at: null,
-    });
+    const machine = { hostname: request.hostname, platform, arch: request.arch ?? null };
+    if (existing) {
+      await reenrollMachine(trx, machineId, { ...machine, token_id: token.id }, now);
+    } else {
+      await insertMachine(trx, {
+        id: machineId,
+        client_id: token.client_id,
+        hardware_id: hardwareId,
+        agent_version: null,
+        channel: 'stable',
+        token_id: token.id,
+        enrolled_at: now.toISOString(),
+        last_seen_at: null,
+        revoked_at: null,
+        ...machine,
+      });
+    }
     await insertCertificate(trx, {
       serial: issued.serial,
       machine_id: machineId,
@@ -95,9 +117,7 @@ export async function bootstrap(
   if (!spent) {
     // Another request took the last use (or the token changed) between the check and the write.
     const latest = await findTokenByHash(ctx.db, token.token_hash);
-    const reason = tokenRefusal(latest, now, platform) ?? 'token_exhausted';
-    await refuse(ctx, token, reason, meta, now);
-    throw new AppError(reason);
+    return refuse(ctx, token, tokenRefusal(latest, now, platform) ?? 'token_exhausted', meta, now);
   }
 
   await recordAudit(
@@ -106,13 +126,52 @@ export async function bootstrap(
       clientId: token.client_id,
       actor: `token:${token.id}`,
       action: 'token.used',
-      subject: machineId,
-      details: { hostname: request.hostname, serial: issued.serial, source_ip: meta.sourceIp },
+      subject: token.id,
+      details: {
+        machine_id: machineId,
+        hostname: request.hostname,
+        serial: issued.serial,
+        reinstall: existing !== undefined,
+        source_ip: meta.sourceIp,
+      },
     },
     now,
   );
   ctx.log.info({ machineId, clientId: token.client_id, tokenId: token.id }, 'machine enrolled');
   return response(ctx, token.client_id, machineId, issued.pem, key.privateKeyPem, request);
+}
+
+/**
+ * Same hardware id as an active machine of the client. Same host name (DNS names are not case
+ * sensitive): a reinstall, which reuses the machine. Another host name: a clone of a disk image
+ * or a stolen identity; refused with `clone_suspected` rather than silently taken over.
+ */
+async function sameHardware(
+  ctx: AppContext,
+  token: TokenRow,
+  hardwareId: string,
+  hostname: string,
+  meta: BootstrapMeta,
+  now: Date,
+): Promise<MachineRow | undefined> {
+  const machines = await findActiveByHardwareId(ctx.db, token.client_id, hardwareId);
+  if (machines.length === 0) return undefined;
+  const wanted = hostname.toLowerCase();
+  const same = machines.find((machine) => machine.hostname.toLowerCase() === wanted);
+  if (same) return same;
+
+  await recordAudit(
+    ctx.db,
+    {
+      clientId: token.client_id,
+      actor: `token:${token.id}`,
+      action: 'machine.clone_suspected',
+      subject: machines[0]?.id ?? null,
+      details: { hostname, existing_hostname: machines[0]?.hostname, source_ip: meta.sourceIp },
+    },
+    now,
+  );
+  return refuse(ctx, token, 'clone_suspected', meta, now);
 }
 
 async function machineKey(csr: string | undefined): Promise<MachineKey> {
@@ -122,26 +181,47 @@ async function machineKey(csr: string | undefined): Promise<MachineKey> {
   return { publicKey, privateKeyPem: await exportPrivateKeyPem(keys.privateKey) };
 }
 
-async function refuse(
+/**
+ * Records why a bootstrap was refused (on the token's client, when the token is known) and
+ * throws the refusal. Nothing was spent: refusals happen before or instead of the transaction.
+ */
+export async function refuse(
   ctx: AppContext,
   token: TokenRow | undefined,
-  reason: string,
-  meta: { sourceIp: string },
+  reason: ErrorCode,
+  meta: BootstrapMeta,
   now: Date,
-): Promise<void> {
+  error: AppError = new AppError(reason),
+): Promise<never> {
   ctx.log.info({ reason, tokenId: token?.id, sourceIp: meta.sourceIp }, 'bootstrap refused');
-  if (!token) return;
-  await recordAudit(
-    ctx.db,
-    {
-      clientId: token.client_id,
-      actor: `token:${token.id}`,
-      action: 'token.refused',
-      subject: token.id,
-      details: { reason, source_ip: meta.sourceIp },
-    },
-    now,
-  );
+  if (token) {
+    await recordAudit(
+      ctx.db,
+      {
+        clientId: token.client_id,
+        actor: `token:${token.id}`,
+        action: 'token.refused',
+        subject: token.id,
+        details: { reason, source_ip: meta.sourceIp },
+      },
+      now,
+    );
+  }
+  throw error;
+}
+
+/** A request refused before it was read in full (bad field): audited on its token, if known. */
+export async function refuseInvalidRequest(
+  ctx: AppContext,
+  tokenValue: unknown,
+  error: AppError,
+  meta: BootstrapMeta,
+): Promise<never> {
+  const token =
+    typeof tokenValue === 'string' && tokenValue.length <= 256
+      ? await findTokenByHash(ctx.db, hashToken(tokenValue))
+      : undefined;
+  return refuse(ctx, token, error.code, meta, ctx.clock(), error);
 }
 
 function response(

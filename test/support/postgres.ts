@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The PostgreSQL of the test machine and of CI: loopback, trust authentication. */
+const ADMIN_URL = process.env.OPTRALIS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+
+export interface ThrowawayDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates an empty database with a unique name for one test file and drops it afterwards, so
+ * that test runs on one server never see each other's rows.
+ */
+export async function createThrowawayDatabase(label = 'optralis'): Promise<ThrowawayDatabase> {
+  const name = `${label}_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const base = new URL(ADMIN_URL);
+  base.pathname = `/${name}`;
+  return {
+    url: base.toString(),
+    name,
+    async drop() {
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function admin(statement: string): Promise<void> {
+  const url = new URL(ADMIN_URL);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The stores the store suite runs on: SQLite always, PostgreSQL for real. */
+export const STORES = ['sqlite', 'postgres'] as const;
+export type StoreKind = (typeof STORES)[number];
