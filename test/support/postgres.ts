@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Clock } from '../../packages/server/src/ids';
+import { startTestServer, type TestServer } from './server';
 
 /** The PostgreSQL of the test machine and of CI: loopback, trust authentication. */
 const ADMIN_URL = process.env.OPTRALIS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -43,3 +45,25 @@ async function admin(statement: string): Promise<void> {
 /** The stores the store suite runs on: SQLite always, PostgreSQL for real. */
 export const STORES = ['sqlite', 'postgres'] as const;
 export type StoreKind = (typeof STORES)[number];
+
+/**
+ * A test server on the given store: SQLite in its data directory, or a throwaway PostgreSQL
+ * database that `stop()` drops.
+ */
+export async function startServerOn(
+  kind: StoreKind,
+  options: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestServer> {
+  const database = kind === 'postgres' ? await createThrowawayDatabase() : undefined;
+  const server = await startTestServer({
+    ...options,
+    env: { ...options.env, ...(database ? { DATABASE_URL: database.url } : {}) },
+  });
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await database?.drop();
+    },
+  };
+}
