@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig, type ServerConfig } from '../../packages/server/src/config';
 import type { Clock } from '../../packages/server/src/ids';
 import { type RunningServer, startServer } from '../../packages/server/src/server';
@@ -21,7 +21,7 @@ export function tempDir(prefix: string): string {
 
 /** A real server on loopback ports chosen by the system, with a fresh data directory. */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock } = {},
+  options: { env?: Record<string, string>; clock?: Clock; log?: Logger } = {},
 ): Promise<TestServer> {
   const dataDir = tempDir('server');
   const env: Record<string, string> = {
@@ -35,7 +35,7 @@ export async function startTestServer(
   };
   const config = loadConfig(env);
   const server = await startServer(config, {
-    log: pino({ level: 'silent' }),
+    log: options.log ?? pino({ level: 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return {

@@ -42,6 +42,9 @@ const environmentSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
   OPTRALIS_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  OPTRALIS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OPTRALIS_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  OPTRALIS_METRICS_PORT: port.optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -66,6 +69,11 @@ export interface ServerConfig {
   rateLimit: RateLimitConfig;
   logLevel: string;
   logFormat: 'json' | 'pretty';
+  /**
+   * Prometheus metrics are off unless a bearer token or a separate listener is configured; with
+   * a port they are served there, otherwise on the public listener behind the token.
+   */
+  metrics: { token: string | undefined; host: string; port: number | undefined };
 }
 
 /** Requests per minute; 0 means no limit. */
@@ -121,6 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     },
     logLevel: e.OPTRALIS_LOG_LEVEL,
     logFormat: e.OPTRALIS_LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    metrics: {
+      token: e.OPTRALIS_METRICS_TOKEN,
+      host: e.OPTRALIS_METRICS_HOST,
+      port: e.OPTRALIS_METRICS_PORT,
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { CertificateAuthority } from './ca';
 import type { ServerConfig } from './config';
 import type { Db } from './db/database';
 import type { Clock } from './ids';
+import type { Metrics } from './observability/metrics';
 
 /** Everything a route or service may use, built once at start-up and passed down. */
 export interface AppContext {
@@ -13,6 +14,7 @@ export interface AppContext {
   clock: Clock;
   log: Logger;
   jwtSecret: Uint8Array;
+  metrics: Metrics;
   /** Where people and agents reach the two listeners; settled once they listen. */
   urls: { publicUrl: string; agentApiUrl: string };
 }

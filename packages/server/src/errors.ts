@@ -26,7 +26,6 @@ export const ERROR_CATALOGUE = {
   login_failed: { status: 401, message: 'The email or the password is wrong.' },
   forbidden: { status: 403, message: 'Your role does not allow this action.' },
   not_found: { status: 404, message: 'Not found.' },
-  conflict: { status: 409, message: 'This conflicts with an existing record.' },
   rate_limited: { status: 429, message: 'Too many requests; wait and try again.' },
   client_certificate_required: {
     status: 401,

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { requestContext } from './observability/request-context';
 
 /** Anything that could hold a secret is removed from every log line. */
 export const REDACTED_PATHS = [
@@ -23,6 +24,12 @@ export function createLogger(options: {
   const base = {
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Lines that services write while serving a request carry its id, like Fastify's own.
+    mixin(_object: object, _level: number, logger: Logger) {
+      const store = requestContext.getStore();
+      if (!store || 'reqId' in logger.bindings()) return {};
+      return { reqId: store.reqId };
+    },
   };
   if (options.format === 'pretty') {
     const stream = pretty({

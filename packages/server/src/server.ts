@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildAgentApp } from './agent-api/app';
-import { buildPublicApp } from './app';
+import { buildMetricsApp, buildPublicApp } from './app';
 import { generatePassword } from './auth/passwords';
 import { countUsers, createUserIfAbsent } from './auth/store';
 import { caExists, initCa, issueServerCertificate, loadCa } from './ca';
@@ -12,6 +13,9 @@ import type { AppContext } from './context';
 import { openDatabase } from './db/database';
 import { type Clock, systemClock } from './ids';
 import { createLogger } from './logger';
+import { ONLINE_WINDOW_MS } from './machines/routes';
+import { countMachinesSeenSince } from './machines/store';
+import { createMetrics } from './observability/metrics';
 import { putSettingIfAbsent } from './settings/store';
 
 export interface RunningServer {
@@ -20,6 +24,8 @@ export interface RunningServer {
   agentApp: FastifyInstance;
   publicUrl: string;
   agentApiUrl: string;
+  /** Set when metrics have their own listener. */
+  metricsUrl?: string;
   /** Set on the very first start only: the super-admin made then, with its one-time password. */
   initialAdmin?: { email: string; password: string | undefined };
   close(): Promise<void>;
@@ -49,6 +55,8 @@ export async function startServer(
     );
   }
   const ca = await loadCa(config.caDir);
+  // Builds land here; an empty directory is a valid start (readiness checks it is readable).
+  fs.mkdirSync(config.downloadsDir, { recursive: true });
   const { db, dialect, location } = await openDatabase(config);
   log.info({ dialect, location }, 'database ready');
 
@@ -67,6 +75,9 @@ export async function startServer(
     clock,
     log,
     jwtSecret,
+    metrics: createMetrics(() =>
+      countMachinesSeenSince(db, new Date(clock().getTime() - ONLINE_WINDOW_MS)),
+    ),
     urls: { publicUrl: config.publicUrl ?? '', agentApiUrl: config.agentApiUrl ?? '' },
   };
   const initialAdmin = await ensureFirstAdmin(ctx);
@@ -90,6 +101,8 @@ export async function startServer(
   });
   await publicApp.listen({ host: config.httpHost, port: config.httpPort });
   await agentApp.listen({ host: config.agentHost, port: config.agentPort });
+  const metricsApp = config.metrics.port === undefined ? undefined : buildMetricsApp(ctx);
+  await metricsApp?.listen({ host: config.metrics.host, port: config.metrics.port });
 
   const publicPort = (publicApp.server.address() as AddressInfo).port;
   const agentPort = (agentApp.server.address() as AddressInfo).port;
@@ -103,9 +116,18 @@ export async function startServer(
     agentApp,
     publicUrl: ctx.urls.publicUrl,
     agentApiUrl: ctx.urls.agentApiUrl,
+    ...(metricsApp
+      ? {
+          metricsUrl: loopbackUrl(
+            'http',
+            config.metrics.host,
+            (metricsApp.server.address() as AddressInfo).port,
+          ),
+        }
+      : {}),
     ...(initialAdmin ? { initialAdmin } : {}),
     async close() {
-      await Promise.allSettled([publicApp.close(), agentApp.close()]);
+      await Promise.allSettled([publicApp.close(), agentApp.close(), metricsApp?.close()]);
       await db.destroy();
     },
   };

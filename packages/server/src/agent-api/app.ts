@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import { installErrorHandler } from '../http/error-handler';
+import { observeHandshakes, observeRequests } from '../observability/hooks';
+import { bindRequestContext } from '../observability/request-context';
 import { installJsonBodyParser } from './body';
 import { agentRoutes } from './routes';
 
@@ -34,8 +37,12 @@ export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
     },
     keepAliveTimeout: AGENT_KEEP_ALIVE_MS,
     bodyLimit: 1024 * 1024,
+    genReqId: () => randomUUID(),
   });
+  bindRequestContext(app);
   installErrorHandler(app);
+  observeRequests(app, ctx.metrics, 'agent');
+  observeHandshakes(app, ctx.metrics);
   installJsonBodyParser(app);
   agentRoutes(app, ctx);
   return app;

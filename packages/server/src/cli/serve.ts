@@ -90,12 +90,20 @@ async function printEnrollCommand(ctx: AppContext, json: boolean): Promise<void>
   );
 }
 
+/** How long requests in flight may take to finish after SIGTERM. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
 function stopOnSignals(server: RunningServer): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     server.ctx.log.info({ signal }, 'shutting down');
+    // Requests in flight are finished first; one that hangs must not keep the process alive.
+    setTimeout(() => {
+      server.ctx.log.error({ afterMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,6 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CATALOGUE, type ErrorCode } from '../errors';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The stable code of the refusal sent for this request, for metrics and logs. */
+    errorCode?: string;
+  }
+}
+
 /** Fastify's own refusals, mapped onto the catalogue. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
@@ -32,6 +39,7 @@ function toAppError(error: FastifyError | Error): AppError | undefined {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const known = toAppError(error);
+    request.errorCode = known?.code ?? 'internal_error';
     if (!known) {
       request.log.error({ err: error }, 'request failed');
       return reply.status(500).send(errorBody('internal_error', undefined, request.id));
@@ -44,6 +52,7 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    request.errorCode = 'not_found';
     reply.status(404).send(errorBody('not_found', undefined, request.id));
   });
 }

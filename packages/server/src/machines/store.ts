@@ -136,3 +136,14 @@ export async function reenrollMachine(
     .where('revoked_at', 'is', null)
     .execute();
 }
+
+/** Machines not revoked whose last heartbeat is at or after `since`. */
+export async function countMachinesSeenSince(db: Db, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('machines')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('revoked_at', 'is', null)
+    .where('last_seen_at', '>=', since.toISOString())
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/paths';
+import { json, optralis } from '../support/processes';
+import { tempDir } from '../support/server';
+
+function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp) {
+  return new Promise<string>((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        child[stream]?.off('data', onData);
+        resolve(match[0]);
+      }
+    };
+    child[stream]?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before ${pattern}`)));
+  });
+}
+
+describe('graceful shutdown', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGKILL');
+  });
+
+  it('finishes a bootstrap in flight on SIGTERM, then exits 0', async () => {
+    const dataDir = tempDir('shutdown');
+    const env = {
+      OPTRALIS_DATA_DIR: dataDir,
+      OPTRALIS_DOWNLOADS_DIR: path.join(dataDir, 'downloads'),
+      OPTRALIS_HTTP_PORT: '0',
+      OPTRALIS_AGENT_PORT: '0',
+      OPTRALIS_ADMIN_PASSWORD: 'correct-horse-battery',
+      OPTRALIS_LOG_FORMAT: 'json',
+    };
+    const client = json<{ id: string }>(await optralis(['--json', 'client', 'create', 'Sd'], env));
+    const token = json<{ token: string }>(
+      await optralis(['--json', 'token', 'create', '--client', client.id], env),
+    ).token;
+
+    const server = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'packages/server/src/cli.ts'), '--json', 'serve'],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = server;
+    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+    const banner = JSON.parse(await waitFor(server, 'stdout', /\{.*\}\n/)) as {
+      public_url: string;
+    };
+    const { port } = new URL(banner.public_url);
+
+    // A bootstrap whose body is still arriving when the signal comes.
+    const body = JSON.stringify({ token, hostname: 'inflight-01', arch: 'amd64' });
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let response = '';
+    socket.on('data', (chunk: Buffer) => {
+      response += chunk.toString();
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      [
+        'POST /api/public/bootstrap HTTP/1.1',
+        `Host: 127.0.0.1:${port}`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        '',
+        body.slice(0, 20),
+      ].join('\r\n'),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const stopping = waitFor(server, 'stderr', /shutting down/);
+    server.kill('SIGTERM');
+    await stopping;
+    // New connections are refused from now on; the one in flight is served to the end.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await fetch(`${banner.public_url}/healthz`).then(
+      () => 'answered',
+      () => 'refused',
+    );
+    expect(refused).toBe('refused');
+    socket.write(body.slice(20));
+    await closed;
+
+    expect(response).toMatch(/^HTTP\/1\.1 200 /);
+    const answer = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as {
+      machine_id: string;
+    };
+    expect(answer.machine_id).toMatch(/^[0-9A-Z]{26}$/);
+    expect(await exited).toBe(0);
+
+    const machines = json<{ hostname: string }[]>(
+      await optralis(['--json', 'machines', 'list'], env),
+    );
+    expect(machines.map((machine) => machine.hostname)).toEqual(['inflight-01']);
+  });
+});

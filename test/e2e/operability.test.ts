@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentRequest } from '../support/https';
+import { json, optralis } from '../support/processes';
+import { startTestServer, type TestServer } from '../support/server';
+
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+async function tokenFor(s: TestServer): Promise<string> {
+  const client = json<{ id: string }>(await optralis(['--json', 'client', 'create', 'Ops'], s.env));
+  const made = await optralis(
+    ['--json', 'token', 'create', '--client', client.id, '--max-usage', '0'],
+    s.env,
+  );
+  return json<{ token: string }>(made).token;
+}
+
+async function enrollWithoutCsr(s: TestServer, token: string, hostname: string) {
+  const response = await fetch(`${s.publicUrl}/api/public/bootstrap`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token, hostname, arch: 'amd64', platform: 'linux' }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, string> };
+}
+
+/** The value of one sample of the Prometheus text format, 0 when absent. */
+function sample(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+describe('health and readiness', () => {
+  it('is healthy and ready with a working store, CA and downloads directory', async () => {
+    server = await startTestServer();
+    const health = await fetch(`${server.publicUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+
+    const ready = await fetch(`${server.publicUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: [
+        { name: 'database', ok: true },
+        { name: 'ca', ok: true },
+        { name: 'downloads', ok: true },
+      ],
+    });
+  });
+
+  it('is not ready, and says why, when the downloads directory is gone', async () => {
+    server = await startTestServer();
+    fs.rmSync(server.config.downloadsDir, { recursive: true, force: true });
+    const ready = await fetch(`${server.publicUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as {
+      status: string;
+      checks: { name: string; ok: boolean }[];
+    };
+    expect(body.status).toBe('not_ready');
+    expect(body.checks.find((check) => check.name === 'downloads')?.ok).toBe(false);
+    expect(body.checks.find((check) => check.name === 'database')?.ok).toBe(true);
+  });
+});
+
+describe('Prometheus metrics', () => {
+  it('are off by default', async () => {
+    server = await startTestServer();
+    const response = await fetch(`${server.publicUrl}/metrics`);
+    expect(response.status).toBe(404);
+  });
+
+  it('need the bearer token and count enrollments, refusals, heartbeats and handshakes', async () => {
+    server = await startTestServer({ env: { OPTRALIS_METRICS_TOKEN: METRICS_TOKEN } });
+    const s = server;
+    const scrape = async () => {
+      const response = await fetch(`${s.publicUrl}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    expect((await fetch(`${s.publicUrl}/metrics`)).status).toBe(401);
+    const wrong = await fetch(`${s.publicUrl}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN.replace('0', '1')}` },
+    });
+    expect(wrong.status).toBe(401);
+
+    const before = await scrape();
+    expect(sample(before, 'optralis_active_machines')).toBe(0);
+
+    const token = await tokenFor(s);
+    const refused = await enrollWithoutCsr(s, 'opt_not-a-real-token', 'nobody');
+    expect(refused.status).toBe(403);
+    const enrolled = await enrollWithoutCsr(s, token, 'metrics-01');
+    expect(enrolled.status).toBe(200);
+    const tls = {
+      cert: enrolled.body.certificate,
+      key: enrolled.body.private_key,
+      ca: enrolled.body.ca_cert,
+    } as { cert: string; key: string; ca: string };
+    for (let i = 0; i < 3; i++) {
+      const beat = await agentRequest(`${s.agentApiUrl}/heartbeat`, tls, {
+        method: 'POST',
+        body: { version: '1.0.0', platform: 'linux', arch: 'amd64' },
+        gzip: true,
+      });
+      expect(beat.status).toBe(200);
+    }
+
+    const after = await scrape();
+    expect(sample(after, 'optralis_enrollments_total', '{outcome="enrolled",reason=""}')).toBe(1);
+    expect(
+      sample(after, 'optralis_enrollments_total', '{outcome="refused",reason="token_invalid"}'),
+    ).toBe(1);
+    expect(sample(after, 'optralis_token_refusals_total', '{reason="token_invalid"}')).toBe(1);
+    expect(sample(after, 'optralis_heartbeats_total', '{outcome="ok"}')).toBe(3);
+    expect(sample(after, 'optralis_active_machines')).toBe(1);
+    const handshakes =
+      sample(after, 'optralis_agent_tls_handshakes_total', '{resumed="false"}') +
+      sample(after, 'optralis_agent_tls_handshakes_total', '{resumed="true"}');
+    expect(handshakes).toBe(3);
+    expect(after).toMatch(
+      /optralis_http_request_duration_seconds_count\{listener="public",method="POST",route="\/api\/public\/bootstrap",status="200"\} 1/,
+    );
+  });
+
+  it('can have a listener of their own instead of the public one', async () => {
+    server = await startTestServer({ env: { OPTRALIS_METRICS_PORT: '0' } });
+    expect(server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${server.publicUrl}/metrics`)).status).toBe(404);
+    const response = await fetch(`${server.metricsUrl}/metrics`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('optralis_active_machines 0');
+  });
+});
