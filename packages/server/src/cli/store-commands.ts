@@ -8,7 +8,7 @@ import { type OpenDatabase, openDatabase } from '../db/database';
 import { isAppError } from '../errors';
 import { systemClock } from '../ids';
 import { ONLINE_WINDOW_MS } from '../machines/routes';
-import { listMachines, revokeMachine, toPublicMachine } from '../machines/store';
+import { findMachine, listMachines, revokeMachine, toPublicMachine } from '../machines/store';
 import {
   COMMAND_TOKEN_DEFAULT_MINUTES,
   COMMAND_TOKEN_MAX_MINUTES,
@@ -192,13 +192,17 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .description('revoke a machine: its certificate is refused from the next request')
     .action(async (id: string) => {
       const revoked = await withStore(async ({ db }) => {
-        const ok = await revokeMachine(db, id, null, systemClock());
-        if (ok)
+        const machine = await findMachine(db, id, null);
+        if (!machine) return false;
+        const now = systemClock();
+        const ok = await revokeMachine(db, id, null, now);
+        if (ok) {
           await recordAudit(
             db,
-            { clientId: null, actor: 'cli', action: 'machine.revoked', subject: id },
-            systemClock(),
+            { clientId: machine.client_id, actor: 'cli', action: 'machine.revoked', subject: id },
+            now,
           );
+        }
         return ok;
       });
       if (!revoked) throw new CliError('no such active machine');
