@@ -1,3 +1,4 @@
+import { createClientResponseSchema, listClientsResponseSchema } from '@optralis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/support/server';
 import { listAudit } from '../audit/store';
@@ -35,8 +36,8 @@ describe('clients (tenants) and their administrators', () => {
   it('creates a client and returns only its administrator’s password, once', async () => {
     const answer = await createClient(superAdmin, { name: 'Acme', admin_email: 'Boss@Acme.test' });
     expect(answer.statusCode).toBe(201);
-    const body = answer.json();
-    expect(Object.keys(body).sort()).toEqual(['admin', 'admin_password', 'client']);
+    const body = createClientResponseSchema.parse(answer.json());
+    expect(Object.keys(answer.json()).sort()).toEqual(['admin', 'admin_password', 'client']);
     expect(Object.keys(body.client).sort()).toEqual(['created_at', 'id', 'name']);
     expect(body.admin).toEqual({
       id: expect.any(String),
@@ -50,7 +51,7 @@ describe('clients (tenants) and their administrators', () => {
       url: '/api/admin/clients',
       headers: { authorization: `Bearer ${superAdmin}` },
     });
-    expect(listed.json().clients).toContainEqual(body.client);
+    expect(listClientsResponseSchema.parse(listed.json()).clients).toContainEqual(body.client);
     expect(listed.body).not.toContain(body.admin_password);
     const audit = await listAudit(server.ctx.db, body.client.id);
     expect(JSON.stringify(audit)).not.toContain(body.admin_password);

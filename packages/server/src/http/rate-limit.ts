@@ -30,6 +30,8 @@ export function installRateLimits(
     ...(redis ? { redis } : {}),
   });
   if (redis) {
+    // Without a listener ioredis prints every failed reconnection; the log says it once per error.
+    redis.on('error', (err: Error) => app.log.warn({ err }, 'rate-limit store unreachable'));
     app.addHook('onClose', async () => {
       await redis.quit();
     });

@@ -1,3 +1,8 @@
+import {
+  activeWindowsTokenResponseSchema,
+  createdInstallTokenSchema,
+  listInstallTokensResponseSchema,
+} from '@optralis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/support/server';
 import { createUser } from '../auth/store';
@@ -58,6 +63,7 @@ describe('the install token API', () => {
     );
     expect(body).toMatchObject({ max_usage: 1, usage_count: 0, platform: 'any', kind: 'command' });
     expect(body.token).toMatch(/^opt_[A-Za-z0-9_-]{43}$/);
+    expect(createdInstallTokenSchema.parse(body)).toEqual(body);
     const minutes = (Date.parse(body.expires_at) - before) / 60_000;
     expect(Math.round(minutes)).toBe(15);
 
@@ -65,6 +71,7 @@ describe('the install token API', () => {
     expect(listed.statusCode).toBe(200);
     expect(listed.body).not.toContain(body.token);
     expect(listed.body).not.toContain(hashToken(body.token));
+    listInstallTokensResponseSchema.parse(listed.json());
     const row = listed.json().tokens.find((t: { id: string }) => t.id === body.id);
     expect(Object.keys(row).sort()).toEqual(
       [
@@ -165,7 +172,7 @@ describe('the install token API', () => {
       kind: 'windows_installer',
       maxUsage: 1,
     });
-    const shown = (await api('GET', url, reader)).json();
+    const shown = activeWindowsTokenResponseSchema.parse((await api('GET', url, reader)).json());
     expect(shown).toEqual({
       token: { id: made.row.id, usage_count: 0, max_usage: 1, expires_at: made.row.expires_at },
     });

@@ -1,24 +1,11 @@
+import { createInstallTokenRequestSchema } from '@optralis/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { readScope, requireAdmin, requireUser, writeScope } from '../auth/guard';
 import type { AppContext } from '../context';
 import { parseInput } from '../http/validate';
-import {
-  COMMAND_TOKEN_MAX_MINUTES,
-  createInstallToken,
-  MAX_USAGE_LIMIT,
-  revokeInstallToken,
-  toListedToken,
-} from './service';
+import { createInstallToken, revokeInstallToken, toListedToken } from './service';
 import { findActiveWindowsToken, listTokens } from './store';
-
-const newTokenSchema = z
-  .object({
-    platform: z.enum(['any', 'linux', 'windows']).default('any'),
-    ttl_minutes: z.number().int().min(1).max(COMMAND_TOKEN_MAX_MINUTES).default(15),
-    max_usage: z.number().int().min(0).max(MAX_USAGE_LIMIT).default(1),
-  })
-  .strict();
 
 const listQuery = z
   .object({
@@ -34,7 +21,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/install-tokens', async (request, reply) => {
     const user = await requireAdmin(ctx, request);
     const clientId = await writeScope(ctx, user, request);
-    const body = parseInput(newTokenSchema, request.body);
+    const body = parseInput(createInstallTokenRequestSchema, request.body);
     const made = await createInstallToken(ctx, {
       clientId,
       createdBy: `user:${user.userId}`,

@@ -1,3 +1,4 @@
+import { COMMAND_TOKEN_TTL, MAX_USAGE_LIMIT } from '@optralis/protocol';
 import { recordAudit } from '../audit/store';
 import type { AppContext } from '../context';
 import type { Db } from '../db/database';
@@ -7,13 +8,12 @@ import { newId } from '../ids';
 import { generateTokenValue, hashToken } from './secret';
 import { findToken, insertToken, revokeToken, type TokenRow } from './store';
 
-export const COMMAND_TOKEN_DEFAULT_MINUTES = 15;
-export const COMMAND_TOKEN_MAX_MINUTES = 60;
+export const COMMAND_TOKEN_DEFAULT_MINUTES = COMMAND_TOKEN_TTL.default;
+export const COMMAND_TOKEN_MAX_MINUTES = COMMAND_TOKEN_TTL.max;
 /** Tokens baked into personalized installers (Windows mass deployment, Linux scripts). */
 export const WINDOWS_INSTALLER_TOKEN_HOURS = 24;
 export const INSTALLER_TOKEN_MINUTES = WINDOWS_INSTALLER_TOKEN_HOURS * 60;
-/** An upper bound so that a typo cannot make a token for millions of machines. */
-export const MAX_USAGE_LIMIT = 100_000;
+export { MAX_USAGE_LIMIT };
 
 export interface InstallTokenRequest {
   clientId: string;
