@@ -25,6 +25,17 @@ export async function createThrowawayDatabase(label = 'optralis'): Promise<Throw
     url: base.toString(),
     name,
     async drop() {
+      // A closed pg pool ends its connections without waiting for them to go: dropping at once
+      // WITH (FORCE) would kill them mid-goodbye and make their clients throw. Wait for them.
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        try {
+          await admin(`DROP DATABASE IF EXISTS ${name}`);
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '55006') throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };

@@ -183,6 +183,37 @@ describe.each(STORES)('bootstrap rules on %s', (store) => {
     });
   });
 
+  it('concurrent first installs of one hardware id make one machine, never a silent twin', async () => {
+    const made = await token(0);
+    const clones = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        post({ token: made.value, hostname: `twin-${i}`, hardware_id: 'twin-hw' }),
+      ),
+    );
+    expect(clones.filter((answer) => answer.statusCode === 200)).toHaveLength(1);
+    for (const answer of clones.filter((a) => a.statusCode !== 200)) {
+      expect(answer.json().error.code).toBe('clone_suspected');
+    }
+    expect(await usage(made.row.id)).toBe(1);
+
+    const again = await token(0);
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        post({ token: again.value, hostname: 'same-pc', hardware_id: 'same-hw' }),
+      ),
+    );
+    expect(runs.map((answer) => answer.statusCode)).toEqual(Array(6).fill(200));
+    const ids = new Set(runs.map((answer) => answer.json().machine_id));
+    expect(ids.size).toBe(1);
+    const active = await server.ctx.db
+      .selectFrom('certificates')
+      .select('serial')
+      .where('machine_id', '=', [...ids][0] as string)
+      .where('revoked_at', 'is', null)
+      .execute();
+    expect(active).toHaveLength(1);
+  });
+
   it('stores a 253-character host name exactly and keeps it out of the certificate', async () => {
     const made = await token(1);
     const hostname = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;

@@ -1,4 +1,5 @@
 import type { BootstrapRequest, BootstrapResponse } from '@optralis/protocol';
+import { sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit/store';
 import {
   EC_P256,
@@ -10,6 +11,7 @@ import {
   x509,
 } from '../ca';
 import type { AppContext } from '../context';
+import type { Database } from '../db/schema';
 import { AppError, type ErrorCode, isAppError } from '../errors';
 import { newId } from '../ids';
 import {
@@ -44,8 +46,10 @@ export async function bootstrap(
   ctx: AppContext,
   request: BootstrapRequest,
   meta: BootstrapMeta,
+  attempt = 0,
 ): Promise<BootstrapResponse> {
   const now = ctx.clock();
+  const hostname = request.hostname.toLowerCase();
   const token = await findTokenByHash(ctx.db, hashToken(request.token));
   if (!token || token.revoked_at !== null) {
     return refuse(ctx, token, token ? 'token_revoked' : 'token_invalid', meta, now);
@@ -81,6 +85,10 @@ export async function bootstrap(
   });
 
   const spent = await ctx.db.transaction().execute(async (trx) => {
+    const appeared = hardwareId
+      ? await anotherMachineAppeared(ctx, trx, token, hardwareId, existing)
+      : undefined;
+    if (appeared) return appeared.hostname.toLowerCase() === hostname ? 'again' : 'clone';
     if (!(await spendTokenUse(trx, token.id, now))) return false;
     const machine = { hostname: request.hostname, platform, arch: request.arch ?? null };
     if (existing) {
@@ -114,6 +122,11 @@ export async function bootstrap(
     return true;
   });
 
+  // The same machine enrolled concurrently (an installer run twice): once more, as a reinstall.
+  if (spent === 'again' && attempt === 0) return bootstrap(ctx, request, meta, 1);
+  if (spent === 'again' || spent === 'clone') {
+    return refuse(ctx, token, 'clone_suspected', meta, now);
+  }
   if (!spent) {
     // Another request took the last use (or the token changed) between the check and the write.
     const latest = await findTokenByHash(ctx.db, token.token_hash);
@@ -172,6 +185,27 @@ async function sameHardware(
     now,
   );
   return refuse(ctx, token, 'clone_suspected', meta, now);
+}
+
+/**
+ * Closes the gap between the hardware-id check above and this transaction: two first installs
+ * of one hardware id at once must not both create a machine. Requests for the same client and
+ * hardware id queue on a transaction-scoped lock (PostgreSQL; SQLite writes one transaction at a
+ * time anyway), then look again.
+ */
+async function anotherMachineAppeared(
+  ctx: AppContext,
+  trx: Transaction<Database>,
+  token: TokenRow,
+  hardwareId: string,
+  existing: MachineRow | undefined,
+): Promise<MachineRow | undefined> {
+  if (ctx.dialect === 'postgres') {
+    const key = `${token.client_id}:${hardwareId}`;
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+  }
+  const machines = await findActiveByHardwareId(trx, token.client_id, hardwareId);
+  return machines.find((machine) => machine.id !== existing?.id);
 }
 
 async function machineKey(csr: string | undefined): Promise<MachineKey> {
