@@ -139,4 +139,26 @@ describe('a Linux machine enrolls and sends heartbeats over mutual TLS', () => {
     ]);
     expect(enrolled.code, enrolled.stderr).toBe(0);
   });
+
+  it('keeps a machine working after its install token is revoked', async () => {
+    const token = await newToken(['--max-usage', '0']);
+    const configDir = tempDir('agent');
+    const enrolled = await optralisAgent(
+      ['enroll', '--url', server.publicUrl, '--config-dir', configDir, '--hostname', 'kept-01'],
+      { OPTRALIS_TOKEN: token.token },
+    );
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+
+    const revoked = await optralis(['--json', 'token', 'revoke', token.id], server.env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const ran = await optralisAgent(['run', '--config-dir', configDir, '--once']);
+    expect(ran.code, ran.stderr).toBe(0);
+
+    const again = await optralisAgent(
+      ['enroll', '--url', server.publicUrl, '--config-dir', tempDir('agent'), '--hostname', 'x'],
+      { OPTRALIS_TOKEN: token.token },
+    );
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('The install token has been revoked.');
+  });
 });
