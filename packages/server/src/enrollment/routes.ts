@@ -5,7 +5,8 @@ import { isAppError } from '../errors';
 import type { Limiter } from '../http/rate-limit';
 import { parseInput } from '../http/validate';
 import { hashToken } from '../tokens/secret';
-import { bootstrap, refuseInvalidRequest } from './service';
+import { refuseInvalidRequest } from './refusal';
+import { bootstrap } from './service';
 
 export function enrollmentRoutes(
   app: FastifyInstance,

@@ -95,6 +95,10 @@ describe.each(STORES)('bootstrap rules on %s', (store) => {
       expect(answer.body).not.toContain(made.value);
     }
     expect(await usage(made.row.id)).toBe(0);
+    const reasons = (await listAudit(server.ctx.db, clientId, 1000))
+      .filter((event) => event.subject === made.row.id && event.action === 'token.refused')
+      .map((event) => JSON.parse(event.details ?? '{}').reason);
+    expect(reasons.sort()).toEqual(bad.map(([, code]) => code).sort());
 
     const good = await post({ token: made.value, hostname: 'after-refusals', hardware_id: 'ar' });
     expect(good.statusCode).toBe(200);

@@ -1,5 +1,4 @@
 import type { BootstrapRequest, BootstrapResponse } from '@optralis/protocol';
-import { sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit/store';
 import {
   EC_P256,
@@ -11,30 +10,25 @@ import {
   x509,
 } from '../ca';
 import type { AppContext } from '../context';
-import type { Database } from '../db/schema';
-import { AppError, type ErrorCode, isAppError } from '../errors';
+import { isAppError } from '../errors';
 import { newId } from '../ids';
 import {
-  findActiveByHardwareId,
   findRetriedEnrollment,
   insertCertificate,
   insertMachine,
-  type MachineRow,
   reenrollMachine,
 } from '../machines/store';
 import { hashToken } from '../tokens/secret';
 import { tokenRefusal } from '../tokens/service';
-import { findTokenByHash, spendTokenUse, type TokenRow } from '../tokens/store';
+import { findTokenByHash, spendTokenUse } from '../tokens/store';
 import { linuxBinaryUrl } from './binary-url';
+import { type BootstrapMeta, refuse } from './refusal';
+import { anotherMachineAppeared, sameHardware } from './same-hardware';
 
 interface MachineKey {
   publicKey: x509.PublicKey;
   /** Present only when the server made the key (request without a CSR). */
   privateKeyPem?: string;
-}
-
-export interface BootstrapMeta {
-  sourceIp: string;
 }
 
 /**
@@ -154,108 +148,11 @@ export async function bootstrap(
   return response(ctx, token.client_id, machineId, issued.pem, key.privateKeyPem, request);
 }
 
-/**
- * Same hardware id as an active machine of the client. Same host name (DNS names are not case
- * sensitive): a reinstall, which reuses the machine. Another host name: a clone of a disk image
- * or a stolen identity; refused with `clone_suspected` rather than silently taken over.
- */
-async function sameHardware(
-  ctx: AppContext,
-  token: TokenRow,
-  hardwareId: string,
-  hostname: string,
-  meta: BootstrapMeta,
-  now: Date,
-): Promise<MachineRow | undefined> {
-  const machines = await findActiveByHardwareId(ctx.db, token.client_id, hardwareId);
-  if (machines.length === 0) return undefined;
-  const wanted = hostname.toLowerCase();
-  const same = machines.find((machine) => machine.hostname.toLowerCase() === wanted);
-  if (same) return same;
-
-  await recordAudit(
-    ctx.db,
-    {
-      clientId: token.client_id,
-      actor: `token:${token.id}`,
-      action: 'machine.clone_suspected',
-      subject: machines[0]?.id ?? null,
-      details: { hostname, existing_hostname: machines[0]?.hostname, source_ip: meta.sourceIp },
-    },
-    now,
-  );
-  return refuse(ctx, token, 'clone_suspected', meta, now);
-}
-
-/**
- * Closes the gap between the hardware-id check above and this transaction: two first installs
- * of one hardware id at once must not both create a machine. Requests for the same client and
- * hardware id queue on a transaction-scoped lock (PostgreSQL; SQLite writes one transaction at a
- * time anyway), then look again.
- */
-async function anotherMachineAppeared(
-  ctx: AppContext,
-  trx: Transaction<Database>,
-  token: TokenRow,
-  hardwareId: string,
-  existing: MachineRow | undefined,
-): Promise<MachineRow | undefined> {
-  if (ctx.dialect === 'postgres') {
-    const key = `${token.client_id}:${hardwareId}`;
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
-  }
-  const machines = await findActiveByHardwareId(trx, token.client_id, hardwareId);
-  return machines.find((machine) => machine.id !== existing?.id);
-}
-
 async function machineKey(csr: string | undefined): Promise<MachineKey> {
   if (csr) return { publicKey: await readCertificateRequest(csr) };
   const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const publicKey = await x509.PublicKey.create(keys.publicKey);
   return { publicKey, privateKeyPem: await exportPrivateKeyPem(keys.privateKey) };
-}
-
-/**
- * Records why a bootstrap was refused (on the token's client, when the token is known) and
- * throws the refusal. Nothing was spent: refusals happen before or instead of the transaction.
- */
-export async function refuse(
-  ctx: AppContext,
-  token: TokenRow | undefined,
-  reason: ErrorCode,
-  meta: BootstrapMeta,
-  now: Date,
-  error: AppError = new AppError(reason),
-): Promise<never> {
-  ctx.log.info({ reason, tokenId: token?.id, sourceIp: meta.sourceIp }, 'bootstrap refused');
-  if (token) {
-    await recordAudit(
-      ctx.db,
-      {
-        clientId: token.client_id,
-        actor: `token:${token.id}`,
-        action: 'token.refused',
-        subject: token.id,
-        details: { reason, source_ip: meta.sourceIp },
-      },
-      now,
-    );
-  }
-  throw error;
-}
-
-/** A request refused before it was read in full (bad field): audited on its token, if known. */
-export async function refuseInvalidRequest(
-  ctx: AppContext,
-  tokenValue: unknown,
-  error: AppError,
-  meta: BootstrapMeta,
-): Promise<never> {
-  const token =
-    typeof tokenValue === 'string' && tokenValue.length <= 256
-      ? await findTokenByHash(ctx.db, hashToken(tokenValue))
-      : undefined;
-  return refuse(ctx, token, error.code, meta, ctx.clock(), error);
 }
 
 function response(
