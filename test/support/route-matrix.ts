@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * Every dashboard route that reads or changes a client's data, as data, so that the tenant
  * isolation test walks all of them (`test/e2e/tenant-isolation.test.ts`). A module that adds a
@@ -112,6 +114,22 @@ export const ROUTE_MATRIX: MatrixRoute[] = [
     role: 'read_only',
     kind: 'list',
   },
+  { name: 'list users', method: 'GET', url: () => '/api/users', role: 'read_only', kind: 'list' },
+  {
+    name: 'list users naming the other client',
+    method: 'GET',
+    url: (o) => `/api/users?client_id=${o.clientId}`,
+    role: 'read_only',
+    kind: 'list',
+  },
+  {
+    name: 'create a user naming the other client',
+    method: 'POST',
+    url: (o) => `/api/users?client_id=${o.clientId}`,
+    body: () => ({ email: `new-${randomUUID()}@example.test`, role: 'client_admin' }),
+    role: 'client_admin',
+    kind: 'create',
+  },
   {
     name: 'list clients',
     method: 'GET',
@@ -123,7 +141,7 @@ export const ROUTE_MATRIX: MatrixRoute[] = [
     name: 'create a client',
     method: 'POST',
     url: () => '/api/admin/clients',
-    body: () => ({ name: 'Intruder', admin_email: `intruder-${Date.now()}@example.test` }),
+    body: () => ({ name: 'Intruder', admin_email: `intruder-${randomUUID()}@example.test` }),
     role: 'super_admin',
     kind: 'create',
   },

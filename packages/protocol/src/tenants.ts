@@ -43,3 +43,25 @@ export const listAuditResponseSchema = z.object({ events: z.array(auditEventSche
 export type CreateClientRequest = z.input<typeof createClientRequestSchema>;
 export type CreateClientResponse = z.infer<typeof createClientResponseSchema>;
 export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: roleSchema,
+  client_id: z.string().nullable(),
+});
+
+/** `POST /api/users`: a user of one client; its password is generated and shown once. */
+export const createUserRequestSchema = z
+  .object({
+    email: z.string().max(320).email('must be an email address'),
+    role: z.enum(['client_admin', 'read_only']),
+  })
+  .strict();
+
+export const createUserResponseSchema = z.object({ user: userSchema, password: z.string() });
+export const listUsersResponseSchema = z.object({
+  users: z.array(userSchema.extend({ created_at: z.string() })),
+});
+
+export type User = z.infer<typeof userSchema>;

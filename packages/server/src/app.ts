@@ -12,6 +12,7 @@ import { observeRequests } from './observability/hooks';
 import { bindRequestContext } from './observability/request-context';
 import { healthRoutes, metricsRoute } from './observability/routes';
 import { tokenRoutes } from './tokens/routes';
+import { userRoutes } from './users/routes';
 
 /** The dashboard and public API: JWT for people, `/api/public/*` for installers. */
 export function buildPublicApp(ctx: AppContext): FastifyInstance {
@@ -36,6 +37,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
   clientRoutes(app, ctx);
   tokenRoutes(app, ctx);
   auditRoutes(app, ctx);
+  userRoutes(app, ctx);
   return app;
 }
 

@@ -67,3 +67,11 @@ export async function listUsers(db: Db, clientId: string | null) {
   if (clientId !== null) query = query.where('client_id', '=', clientId);
   return query.execute();
 }
+
+export async function findUserById(db: Db, id: string) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'client_id', 'email', 'role'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
