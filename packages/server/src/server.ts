@@ -57,7 +57,9 @@ export async function startServer(
   const ca = await loadCa(config.caDir);
   // Builds land here; an empty directory is a valid start (readiness checks it is readable).
   fs.mkdirSync(config.downloadsDir, { recursive: true });
-  const { db, dialect, location } = await openDatabase(config);
+  const { db, dialect, location } = await openDatabase(config, (err) =>
+    log.warn({ err }, 'database connection lost; it will be replaced'),
+  );
   log.info({ dialect, location }, 'database ready');
 
   const jwtSecret = config.jwtSecret
