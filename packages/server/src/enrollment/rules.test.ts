@@ -86,6 +86,7 @@ describe.each(STORES)('bootstrap rules on %s', (store) => {
       [{ hostname: 'web\u000001' }, 'invalid_hostname', 'hostname'],
       [{ hostname: 'x'.repeat(254) }, 'invalid_hostname', 'hostname'],
       [{ hostname: ' padded' }, 'invalid_hostname', 'hostname'],
+      [{ hostname: 'half\uD800pair' }, 'invalid_hostname', 'hostname'],
       [{ hostname: 'a', hardware_id: 'h'.repeat(129) }, 'validation_failed', 'hardware_id'],
     ];
     for (const [fields, code, field] of bad) {
