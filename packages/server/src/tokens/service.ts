@@ -15,6 +15,13 @@ export const WINDOWS_INSTALLER_TOKEN_HOURS = 24;
 export const INSTALLER_TOKEN_MINUTES = WINDOWS_INSTALLER_TOKEN_HOURS * 60;
 export { MAX_USAGE_LIMIT };
 
+/** An installer built for one platform makes tokens for that platform only. */
+const DEFAULT_PLATFORM: Record<TokenKind, TokenPlatform> = {
+  command: 'any',
+  windows_installer: 'windows',
+  linux_installer: 'linux',
+};
+
 export interface InstallTokenRequest {
   clientId: string;
   /** Who asks, for the token row and the audit trail: `user:<id>`, `cli`, … */
@@ -55,7 +62,7 @@ export async function createInstallToken(
       'max_usage',
     );
   }
-  const platform = request.platform ?? (request.kind === 'windows_installer' ? 'windows' : 'any');
+  const platform = request.platform ?? DEFAULT_PLATFORM[request.kind];
 
   const now = ctx.clock();
   const made = await createToken(ctx.db, { ...request, ttlMinutes, maxUsage, platform }, now);
