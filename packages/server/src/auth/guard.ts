@@ -40,7 +40,7 @@ export function scopeOf(user: SessionClaims): string | null {
   return user.clientId;
 }
 
-const clientIdQuery = z.object({ client_id: z.string().min(1).max(64).optional() }).passthrough();
+const clientIdQuery = z.looseObject({ client_id: z.string().min(1).max(64).optional() });
 
 /**
  * The scope of a read: a client's users see their client; a super-admin sees every client, or
