@@ -30,7 +30,9 @@ export class AgentTransport {
     const secureContext = tls.createSecureContext({
       cert: material.certificatePem,
       key: material.keyPem,
-      ...(material.caPem ? { ca: material.caPem } : {}),
+      // The Optralis CA for a server that terminates mutual TLS itself, and the public roots
+      // for a proxy in front of it with a certificate from a public authority.
+      ...(material.caPem ? { ca: [...tls.rootCertificates, material.caPem] } : {}),
     });
     this.agent = new https.Agent({
       keepAlive: true,

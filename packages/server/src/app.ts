@@ -18,7 +18,8 @@ import { userRoutes } from './users/routes';
 export function buildPublicApp(ctx: AppContext): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.log.child({ listener: 'public' }) as FastifyBaseLogger,
-    trustProxy: false,
+    // Client addresses (rate limits, audit) come from X-Forwarded-For only behind our proxies.
+    trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),
   });

@@ -1,5 +1,14 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+function isAddressOrCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  if (rest.length > 0 || !address || net.isIP(address) === 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (net.isIPv4(address) ? 32 : 128);
+}
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const optionalUrl = z
@@ -42,6 +51,22 @@ const environmentSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
   OPTRALIS_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  OPTRALIS_AGENT_TLS: z.enum(['mtls', 'proxy']).default('mtls'),
+  OPTRALIS_TRUSTED_PROXIES: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    )
+    .pipe(z.array(z.string().refine(isAddressOrCidr, 'must be IP addresses or CIDR ranges')))
+    .default([]),
+  OPTRALIS_CLIENT_CERT_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
+    .transform((value) => value.toLowerCase())
+    .default('x-client-cert'),
   OPTRALIS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OPTRALIS_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   OPTRALIS_METRICS_PORT: port.optional(),
@@ -74,6 +99,14 @@ export interface ServerConfig {
    * a port they are served there, otherwise on the public listener behind the token.
    */
   metrics: { token: string | undefined; host: string; port: number | undefined };
+  /**
+   * How agents are authenticated: `mtls`, the agent listener terminates mutual TLS itself;
+   * `proxy`, it speaks plain HTTP to a reverse proxy that verified the certificate and forwards
+   * it in `clientCertHeader`. The header is believed only from `trustedProxies`, in both modes.
+   */
+  agentTls: 'mtls' | 'proxy';
+  trustedProxies: string[];
+  clientCertHeader: string;
 }
 
 /** Requests per minute; 0 means no limit. */
@@ -104,6 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     );
   }
   const e = parsed.data;
+  if (e.OPTRALIS_AGENT_TLS === 'proxy' && e.OPTRALIS_TRUSTED_PROXIES.length === 0) {
+    throw new ConfigError([
+      'OPTRALIS_TRUSTED_PROXIES: must name the proxy addresses when OPTRALIS_AGENT_TLS=proxy',
+    ]);
+  }
   const dataDir = path.resolve(e.OPTRALIS_DATA_DIR);
   return {
     httpHost: e.OPTRALIS_HTTP_HOST,
@@ -129,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     },
     logLevel: e.OPTRALIS_LOG_LEVEL,
     logFormat: e.OPTRALIS_LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    agentTls: e.OPTRALIS_AGENT_TLS,
+    trustedProxies: e.OPTRALIS_TRUSTED_PROXIES,
+    clientCertHeader: e.OPTRALIS_CLIENT_CERT_HEADER,
     metrics: {
       token: e.OPTRALIS_METRICS_TOKEN,
       host: e.OPTRALIS_METRICS_HOST,

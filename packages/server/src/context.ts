@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CertificateAuthority } from './ca';
+import type { CaTrust, CertificateAuthority } from './ca';
 import type { ServerConfig } from './config';
 import type { Db } from './db/database';
 import type { Clock } from './ids';
@@ -10,7 +10,9 @@ export interface AppContext {
   config: ServerConfig;
   db: Db;
   dialect: 'sqlite' | 'postgres';
+  /** The issuing CA; replaced in place when a rotation is picked up. */
   ca: CertificateAuthority;
+  caTrust: CaTrust;
   clock: Clock;
   log: Logger;
   jwtSecret: Uint8Array;

@@ -1,13 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildAgentApp } from './agent-api/app';
 import { buildMetricsApp, buildPublicApp } from './app';
 import { generatePassword } from './auth/passwords';
 import { countUsers, createUserIfAbsent } from './auth/store';
-import { caExists, initCa, issueServerCertificate, loadCa } from './ca';
+import {
+  type CaTrust,
+  caExists,
+  initCa,
+  issueServerCertificate,
+  listenerIssuer,
+  loadCaTrust,
+} from './ca';
+import { CA_BUNDLE_FILE } from './ca/authority';
 import { loopbackUrl, type ServerConfig } from './config';
 import type { AppContext } from './context';
 import { openDatabase } from './db/database';
@@ -54,7 +63,8 @@ export async function startServer(
       'created a new certificate authority',
     );
   }
-  const ca = await loadCa(config.caDir);
+  const trust = await loadCaTrust(config.caDir);
+  const ca = trust.active;
   // Builds land here; an empty directory is a valid start (readiness checks it is readable).
   fs.mkdirSync(config.downloadsDir, { recursive: true });
   const { db, dialect, location } = await openDatabase(config, (err) =>
@@ -74,6 +84,7 @@ export async function startServer(
     db,
     dialect,
     ca,
+    caTrust: trust,
     clock,
     log,
     jwtSecret,
@@ -84,23 +95,11 @@ export async function startServer(
   };
   const initialAdmin = await ensureFirstAdmin(ctx);
 
-  const agentHosts = [
-    config.agentApiUrl ? new URL(config.agentApiUrl).hostname : config.agentHost,
-    'localhost',
-    '127.0.0.1',
-    '::1',
-  ].filter((host) => host !== '0.0.0.0' && host !== '::');
-  const serverTls = await issueServerCertificate(ca, agentHosts, {
-    now: clock(),
-    lifetimeDays: 365,
-  });
+  const agentHosts = agentListenerHosts(config);
+  const serverTls = await listenerTls(trust, agentHosts, clock());
 
   const publicApp = buildPublicApp(ctx);
-  const agentApp = buildAgentApp(ctx, {
-    certificatePem: serverTls.certificatePem,
-    keyPem: serverTls.keyPem,
-    trustedCaPems: [ca.certificatePem],
-  });
+  const agentApp = buildAgentApp(ctx, serverTls);
   await publicApp.listen({ host: config.httpHost, port: config.httpPort });
   await agentApp.listen({ host: config.agentHost, port: config.agentPort });
   const metricsApp = config.metrics.port === undefined ? undefined : buildMetricsApp(ctx);
@@ -109,8 +108,11 @@ export async function startServer(
   const publicPort = (publicApp.server.address() as AddressInfo).port;
   const agentPort = (agentApp.server.address() as AddressInfo).port;
   ctx.urls.publicUrl = config.publicUrl ?? loopbackUrl('http', config.httpHost, publicPort);
-  ctx.urls.agentApiUrl = config.agentApiUrl ?? loopbackUrl('https', config.agentHost, agentPort);
+  const agentScheme = config.agentTls === 'proxy' ? 'http' : 'https';
+  ctx.urls.agentApiUrl =
+    config.agentApiUrl ?? loopbackUrl(agentScheme, config.agentHost, agentPort);
   log.info({ publicUrl: ctx.urls.publicUrl, agentApiUrl: ctx.urls.agentApiUrl }, 'listening');
+  const stopWatching = watchCaTrust(ctx, agentApp, agentHosts);
 
   return {
     ctx,
@@ -129,6 +131,7 @@ export async function startServer(
       : {}),
     ...(initialAdmin ? { initialAdmin } : {}),
     async close() {
+      stopWatching();
       await Promise.allSettled([publicApp.close(), agentApp.close(), metricsApp?.close()]);
       await db.destroy();
     },
@@ -144,4 +147,79 @@ async function ensureFirstAdmin(ctx: AppContext) {
   if (!(await createUserIfAbsent(ctx.db, input, ctx.clock()))) return undefined;
   ctx.log.info({ email }, 'created the first super-admin');
   return { email, password: ctx.config.adminPassword ? undefined : password };
+}
+
+function agentListenerHosts(config: ServerConfig): string[] {
+  return [
+    config.agentApiUrl ? new URL(config.agentApiUrl).hostname : config.agentHost,
+    'localhost',
+    '127.0.0.1',
+    '::1',
+  ].filter((host) => host !== '0.0.0.0' && host !== '::');
+}
+
+/** The agent listener's certificate and the CAs whose machine certificates it accepts. */
+async function listenerTls(trust: CaTrust, hosts: string[], now: Date) {
+  const issued = await issueServerCertificate(listenerIssuer(trust), hosts, {
+    now,
+    lifetimeDays: 365,
+  });
+  return {
+    certificatePem: issued.certificatePem,
+    keyPem: issued.keyPem,
+    trustedCaPems: trust.trusted.map((certificate) => certificate.toString('pem')),
+  };
+}
+
+/** How often the CA directory is looked at for a rotation made by `optralis ca rotate|retire`. */
+const CA_WATCH_MS = 5_000;
+
+/**
+ * Picks up a CA rotation or retirement without a restart: when the trust bundle changes, the
+ * CA is reloaded and the agent listener gets a new certificate and trust list for new
+ * connections. Every replica sharing the CA directory does the same on its own.
+ */
+function watchCaTrust(ctx: AppContext, agentApp: FastifyInstance, hosts: string[]): () => void {
+  const bundle = path.join(ctx.config.caDir, CA_BUNDLE_FILE);
+  const stamp = () => {
+    const stat = fs.statSync(bundle, { throwIfNoEntry: false });
+    return stat ? `${stat.ino}:${stat.mtimeMs}:${stat.size}` : '';
+  };
+  let seen = stamp();
+  let busy = false;
+  const timer = setInterval(() => {
+    const now = stamp();
+    if (busy || now === seen || now === '') return;
+    busy = true;
+    seen = now;
+    reloadCaTrust(ctx, agentApp, hosts)
+      .catch((error: unknown) => ctx.log.error({ err: error }, 'could not reload the CA'))
+      .finally(() => {
+        busy = false;
+      });
+  }, CA_WATCH_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export async function reloadCaTrust(
+  ctx: AppContext,
+  agentApp: FastifyInstance,
+  hosts: string[],
+): Promise<void> {
+  const trust = await loadCaTrust(ctx.config.caDir);
+  const tls = await listenerTls(trust, hosts, ctx.clock());
+  ctx.caTrust = trust;
+  ctx.ca = trust.active;
+  const server = agentApp.server as unknown as { setSecureContext?: (o: object) => void };
+  server.setSecureContext?.({
+    cert: tls.certificatePem,
+    key: tls.keyPem,
+    ca: tls.trustedCaPems,
+    minVersion: 'TLSv1.2',
+  });
+  ctx.log.info(
+    { trusted: trust.trusted.map((certificate) => certificate.subject) },
+    'reloaded the CA trust',
+  );
 }

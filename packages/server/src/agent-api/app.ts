@@ -25,16 +25,20 @@ export interface AgentTls {
 export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.log.child({ listener: 'agent' }) as FastifyBaseLogger,
-    https: {
-      cert: tls.certificatePem,
-      key: tls.keyPem,
-      ca: tls.trustedCaPems,
-      // The handshake asks for a certificate but lets the request through so that a missing or
-      // wrong one gets a clear JSON refusal; `authenticateMachine` refuses it before the body.
-      requestCert: true,
-      rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
-    },
+    // Behind a proxy that terminates mutual TLS, this listener speaks plain HTTP to it only.
+    https:
+      ctx.config.agentTls === 'proxy'
+        ? null
+        : {
+            cert: tls.certificatePem,
+            key: tls.keyPem,
+            ca: tls.trustedCaPems,
+            // The handshake asks for a certificate but lets the request through so that a missing or
+            // wrong one gets a clear JSON refusal; `authenticateMachine` refuses it before the body.
+            requestCert: true,
+            rejectUnauthorized: false,
+            minVersion: 'TLSv1.2',
+          },
     keepAliveTimeout: AGENT_KEEP_ALIVE_MS,
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),

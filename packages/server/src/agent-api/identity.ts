@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { findCertificateState } from '../machines/store';
+import { forwardedCertificates } from './forwarded';
 
 export interface MachinePrincipal {
   machineId: string;
@@ -21,6 +22,31 @@ export async function authenticateMachine(
   request: FastifyRequest,
 ): Promise<MachinePrincipal> {
   const socket = request.raw.socket as TLSSocket;
+  const serial = await handshakeSerial(ctx, request, socket);
+  const state = await findCertificateState(ctx.db, serial);
+  if (!state) throw new AppError('client_certificate_invalid');
+  if (state.machine_revoked_at !== null) throw new AppError('machine_revoked');
+  if (state.certificate_revoked_at !== null) throw new AppError('certificate_revoked');
+  return { machineId: state.machine_id, clientId: state.client_id, serial };
+}
+
+/**
+ * The serial of the certificate that authenticated this connection: forwarded by a trusted
+ * proxy, or verified by our own TLS handshake. A forwarded header from anyone else is ignored.
+ */
+async function handshakeSerial(
+  ctx: AppContext,
+  request: FastifyRequest,
+  socket: TLSSocket,
+): Promise<string> {
+  const gate = forwardedCertificates(ctx);
+  if (gate.fromProxy(socket.remoteAddress)) {
+    const forwarded = request.headers[ctx.config.clientCertHeader];
+    if (typeof forwarded === 'string' && forwarded !== '') {
+      return gate.serialOf(forwarded, ctx.clock());
+    }
+  }
+  if (ctx.config.agentTls === 'proxy') throw new AppError('client_certificate_required');
   const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : null;
   const hasPeer = peer !== null && Object.keys(peer).length > 0;
   if (!hasPeer) throw new AppError('client_certificate_required');
@@ -30,10 +56,5 @@ export async function authenticateMachine(
     throw new AppError('client_certificate_invalid');
   }
 
-  const serial = peer.serialNumber.toLowerCase();
-  const state = await findCertificateState(ctx.db, serial);
-  if (!state) throw new AppError('client_certificate_invalid');
-  if (state.machine_revoked_at !== null) throw new AppError('machine_revoked');
-  if (state.certificate_revoked_at !== null) throw new AppError('certificate_revoked');
-  return { machineId: state.machine_id, clientId: state.client_id, serial };
+  return peer.serialNumber.toLowerCase();
 }

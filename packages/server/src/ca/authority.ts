@@ -11,6 +11,9 @@ import {
 
 export const CA_KEY_FILE = 'ca.key';
 export const CA_CERT_FILE = 'ca.crt';
+export const CA_BUNDLE_FILE = 'ca-bundle.crt';
+/** The CA being replaced during a rotation, still trusted until `ca retire`. */
+export const PREVIOUS_DIR = 'previous';
 const CA_LIFETIME_YEARS = 10;
 
 /** The loaded certificate authority that signs every machine certificate. */
@@ -39,12 +42,28 @@ export async function initCa(
   const now = options.now ?? new Date();
   if (caExists(dir) && !options.force) return { status: 'exists', dir };
 
+  const made = await makeCa(now, options.name);
+  // Everything is made before anything is written, so a failure leaves the old CA in place.
+  const backup = caExists(dir) ? backUpCa(dir, now) : undefined;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A forced re-initialisation trusts only the new CA: every agent must be reinstalled.
+  fs.rmSync(path.join(dir, PREVIOUS_DIR), { recursive: true, force: true });
+  writeCaFiles(dir, made);
+  writeTrustBundle(dir);
+  return { status: 'created', dir, backup, notAfter: made.notAfter };
+}
+
+/** A new CA key and self-signed certificate, in memory. */
+export async function makeCa(now: Date, name?: string) {
   const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_LIFETIME_YEARS);
+  const serialNumber = randomSerial();
+  const stamp = now.toISOString().slice(0, 10);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: `CN=${options.name ?? 'Optralis Agent CA'}, O=Optralis`,
+    serialNumber,
+    // Date and serial keep the names of successive CAs apart, so issuers are never confused.
+    name: `CN=${name ?? `Optralis Agent CA ${stamp} ${serialNumber.slice(0, 8)}`}, O=Optralis`,
     notBefore: new Date(now.getTime() - 5 * 60_000),
     notAfter,
     keys,
@@ -58,14 +77,30 @@ export async function initCa(
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  const keyPem = await exportPrivateKeyPem(keys.privateKey);
+  return {
+    certificatePem: certificate.toString('pem'),
+    keyPem: await exportPrivateKeyPem(keys.privateKey),
+    notAfter,
+  };
+}
 
-  // Everything is made before anything is written, so a failure leaves the old CA in place.
-  const backup = caExists(dir) ? backUpCa(dir, now) : undefined;
+export function writeCaFiles(dir: string, ca: { certificatePem: string; keyPem: string }): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileAtomic(path.join(dir, CA_KEY_FILE), keyPem, 0o600);
-  writeFileAtomic(path.join(dir, CA_CERT_FILE), certificate.toString('pem'), 0o644);
-  return { status: 'created', dir, backup, notAfter };
+  writeFileAtomic(path.join(dir, CA_KEY_FILE), ca.keyPem, 0o600);
+  writeFileAtomic(path.join(dir, CA_CERT_FILE), `${ca.certificatePem.trim()}\n`, 0o644);
+}
+
+/**
+ * `ca-bundle.crt`: every CA whose machine certificates are accepted, the active one first. The
+ * proxy trusts it (Caddy's `trusted_ca_cert_file`) and agents receive it during a rotation.
+ */
+export function writeTrustBundle(dir: string): string {
+  const pems = [path.join(dir, CA_CERT_FILE), path.join(dir, PREVIOUS_DIR, CA_CERT_FILE)]
+    .filter((file) => fs.existsSync(file))
+    .map((file) => fs.readFileSync(file, 'utf8').trim());
+  const bundle = `${pems.join('\n')}\n`;
+  writeFileAtomic(path.join(dir, CA_BUNDLE_FILE), bundle, 0o644);
+  return bundle;
 }
 
 export async function loadCa(dir: string): Promise<CertificateAuthority> {

@@ -168,7 +168,7 @@ function response(
     machine_id: machineId,
     certificate: certificatePem,
     ...(privateKeyPem ? { private_key: privateKeyPem } : {}),
-    ca_cert: ctx.ca.certificatePem,
+    ca_cert: ctx.caTrust.bundlePem,
     api_url: ctx.urls.agentApiUrl,
     public_url: ctx.urls.publicUrl,
     binary_url: linuxBinaryUrl(ctx, request.arch ?? 'amd64', 'stable'),

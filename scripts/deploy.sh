@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Deploys Optralis on the server that runs deploy/docker-compose.yml: pulls the repository,
+# builds the Linux agents, rebuilds and restarts the containers. Stops at the first failure.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: bash scripts/deploy.sh [options]
+
+  --skip-api          do not rebuild or restart the server container
+  --skip-dashboard    do not rebuild the dashboard (it ships inside the server image, so this
+                      matters only together with --skip-api: "agents only")
+  --skip-git          do not pull from git first
+  --ai-only           (from the specification) this deployment has no AI service: does nothing
+  --agent-version V   version of the agents to build (default: packages/agent/package.json)
+  --channel C         stable or beta (default stable)
+  --dry-run           print the commands instead of running them
+USAGE
+}
+
+run() {
+  echo "+ $*"
+  if [ "$dry_run" = 0 ]; then "$@"; fi
+}
+
+compose() {
+  if docker compose version >/dev/null 2>&1; then
+    run docker compose -f deploy/docker-compose.yml "$@"
+  else
+    run docker-compose -f deploy/docker-compose.yml "$@"
+  fi
+}
+
+main() {
+  local skip_api=0 skip_dashboard=0 skip_git=0 version='' channel=stable
+  dry_run=0
+  while [ "$#" -gt 0 ]; do
+    case "$1" in
+      --skip-api) skip_api=1; shift ;;
+      --skip-dashboard) skip_dashboard=1; shift ;;
+      --skip-git) skip_git=1; shift ;;
+      --ai-only)
+        echo "deploy: this Optralis deployment has no AI service; there is nothing to rebuild."
+        return 0
+        ;;
+      --agent-version) version=${2:?--agent-version needs a version}; shift 2 ;;
+      --channel) channel=${2:?--channel needs stable or beta}; shift 2 ;;
+      --dry-run) dry_run=1; shift ;;
+      -h | --help) usage; return 0 ;;
+      *) echo "deploy: unknown option $1" >&2; usage >&2; return 2 ;;
+    esac
+  done
+  cd "$(dirname "${BASH_SOURCE[0]}")/.."
+  if [ -z "$version" ]; then
+    version=$(node -p 'require("./packages/agent/package.json").version')
+  fi
+
+  echo "== 1. source"
+  if [ "$skip_git" = 1 ]; then echo "skipped (--skip-git)"; else run git pull --ff-only; fi
+
+  echo "== 2. Linux agents $version ($channel)"
+  # shellcheck disable=SC2086 # OPTRALIS_BUILD_AGENT may hold a command and its arguments.
+  run ${OPTRALIS_BUILD_AGENT:-bash scripts/build-agent.sh} -v "$version" -c "$channel"
+
+  echo "== 3. containers"
+  if [ "$skip_api" = 1 ] && [ "$skip_dashboard" = 1 ]; then
+    echo "skipped (--skip-api --skip-dashboard: agents only)"
+    return 0
+  fi
+  if [ "$skip_api" = 1 ]; then
+    echo "server container kept (--skip-api); the dashboard ships inside it"
+  else
+    compose build server
+    compose up -d server
+  fi
+  compose up -d caddy
+  compose restart caddy
+  echo "deploy: done"
+}
+
+main "$@"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Creates the Optralis agent CA in /etc/optralis/ca (the specification's layout): ca.key (0600),
+# ca.crt and ca-bundle.crt. An existing CA is never touched unless --force is given; then it is
+# backed up first, and every agent must be reinstalled. For a CA change without reinstalling
+# agents, use "optralis ca rotate" instead.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: sudo ./scripts/init-agent-ca.sh [--dir DIR] [--owner USER|UID] [--force]
+
+  --dir DIR     where the CA lives (default /etc/optralis/ca)
+  --owner ID    give the directory to this user, e.g. 10001 for the server container
+  --force       replace an existing CA after backing it up (all agents must be reinstalled)
+USAGE
+}
+
+main() {
+  local dir=/etc/optralis/ca owner='' force=()
+  while [ "$#" -gt 0 ]; do
+    case "$1" in
+      --dir) dir=${2:?--dir needs a directory}; shift 2 ;;
+      --owner) owner=${2:?--owner needs a user}; shift 2 ;;
+      --force) force=(--force); shift ;;
+      -h | --help) usage; return 0 ;;
+      *) echo "init-agent-ca: unknown option $1" >&2; usage >&2; return 2 ;;
+    esac
+  done
+
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  if [ ! -f "$root/packages/server/dist/optralis.mjs" ]; then
+    echo "init-agent-ca: building the server first"
+    (cd "$root" && npm run build --silent)
+  fi
+
+  mkdir -p "$(dirname "$dir")"
+  node "$root/packages/server/bin/optralis.mjs" ca init --dir "$dir" "${force[@]}"
+  chmod 0700 "$dir"
+  if [ -n "$owner" ]; then
+    chown -R "$owner" "$dir"
+  fi
+  ls -la "$dir"
+}
+
+main "$@"

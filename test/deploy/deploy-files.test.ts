@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/paths';
+
+const DEPLOY = path.join(REPO_ROOT, 'deploy');
+
+const ENV = {
+  POSTGRES_PASSWORD: 'a-long-database-password',
+  OPTRALIS_DASHBOARD_DOMAIN: 'optralis-api.example.com',
+  OPTRALIS_AGENT_DOMAIN: 'optralis-agent-api.example.com',
+  OPTRALIS_JWT_SECRET: 'x'.repeat(40),
+  OPTRALIS_ACME_EMAIL: 'it@example.com',
+};
+
+/**
+ * No Docker engine runs here, so the containers are not started: the compose file is validated
+ * by docker-compose itself, and the image recipe is checked against the build output.
+ */
+function compose(env: Record<string, string>, args: string[]) {
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...args], {
+    cwd: DEPLOY,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    encoding: 'utf8',
+  });
+}
+
+describe('deployment files', () => {
+  it('docker-compose.yml validates, with the spec container names and the CA for Caddy', () => {
+    const result = compose(ENV, ['config']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('container_name: optralis-api');
+    expect(result.stdout).toContain('container_name: optralis-caddy');
+    expect(result.stdout).toContain('/etc/caddy/optralis-agent-ca.crt');
+    expect(result.stdout).toContain('OPTRALIS_TRUSTED_PROXIES: 172.30.0.0/24');
+    expect(result.stdout).toContain('subnet: 172.30.0.0/24');
+  });
+
+  it('refuses to start without its secrets, naming the missing one', () => {
+    const { POSTGRES_PASSWORD: _omitted, ...rest } = ENV;
+    const result = compose(rest, ['config', '-q']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('POSTGRES_PASSWORD');
+  });
+
+  it('the image copies only what the build produces, and the context leaves bulk out', () => {
+    const dockerfile = fs.readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8');
+    const copied = [...dockerfile.matchAll(/^COPY --from=build \/app\/(\S+)/gm)].map(
+      (match) => match[1] ?? '',
+    );
+    expect(copied).toContain('packages/server/dist');
+    for (const source of copied) {
+      expect(fs.existsSync(path.join(REPO_ROOT, source)), source).toBe(true);
+    }
+    expect(dockerfile).toMatch(/^USER optralis$/m);
+    const ignored = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
+    for (const entry of ['.git', '**/node_modules', 'data', 'deploy/downloads']) {
+      expect(ignored).toContain(entry);
+    }
+  });
+});

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/paths';
+import { tempDir } from '../support/server';
+
+/** A directory of programs that only record how they were called (no Docker engine here). */
+function recordingPath(failing: string[] = []): { bin: string; log: string } {
+  const bin = tempDir('bin');
+  const log = path.join(bin, 'calls.log');
+  for (const name of ['git', 'docker', 'build-agent']) {
+    const status = failing.includes(name) ? 1 : 0;
+    fs.writeFileSync(
+      path.join(bin, name),
+      `#!/bin/sh\necho "${name} $*" >> "${log}"\nexit ${status}\n`,
+      { mode: 0o755 },
+    );
+  }
+  return { bin, log };
+}
+
+function deploy(args: string[], failing: string[] = []) {
+  const { bin, log } = recordingPath(failing);
+  const result = spawnSync('bash', ['scripts/deploy.sh', ...args], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      OPTRALIS_BUILD_AGENT: path.join(bin, 'build-agent'),
+    },
+    encoding: 'utf8',
+  });
+  const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
+  return { ...result, calls: calls.filter((call) => call !== 'docker compose version') };
+}
+
+describe('scripts/deploy.sh', () => {
+  it('is shellcheck clean, like init-agent-ca.sh', () => {
+    const result = spawnSync('shellcheck', ['scripts/deploy.sh', 'scripts/init-agent-ca.sh'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stdout).toBe(0);
+  });
+
+  it('pulls, builds the agents, rebuilds the server and restarts Caddy, in that order', () => {
+    const result = deploy(['--agent-version', '1.2.3', '--channel', 'beta']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.calls).toEqual([
+      'git pull --ff-only',
+      'build-agent -v 1.2.3 -c beta',
+      'docker compose -f deploy/docker-compose.yml build server',
+      'docker compose -f deploy/docker-compose.yml up -d server',
+      'docker compose -f deploy/docker-compose.yml up -d caddy',
+      'docker compose -f deploy/docker-compose.yml restart caddy',
+    ]);
+  });
+
+  it('stops at the first failure', () => {
+    const result = deploy(['--agent-version', '1.2.3'], ['build-agent']);
+    expect(result.status).not.toBe(0);
+    expect(result.calls).toEqual(['git pull --ff-only', 'build-agent -v 1.2.3 -c stable']);
+  });
+
+  it('builds only the agents with --skip-api --skip-dashboard --skip-git', () => {
+    const result = deploy(['--skip-api', '--skip-dashboard', '--skip-git']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.calls).toHaveLength(1);
+    expect(result.calls[0]).toMatch(/^build-agent -v \S+ -c stable$/);
+  });
+
+  it('says that there is no AI service, and refuses unknown options', () => {
+    const ai = deploy(['--ai-only']);
+    expect(ai.status).toBe(0);
+    expect(ai.stdout).toContain('no AI service');
+    expect(ai.calls).toEqual([]);
+    const unknown = deploy(['--frobnicate']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown option --frobnicate');
+  });
+});
+
+describe('scripts/init-agent-ca.sh', () => {
+  it('creates the CA once, keeps it without --force, backs it up with --force', () => {
+    const dir = path.join(tempDir('etc'), 'optralis', 'ca');
+    const run = (...args: string[]) =>
+      spawnSync('bash', ['scripts/init-agent-ca.sh', '--dir', dir, ...args], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      });
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    expect(fs.statSync(path.join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    const certificate = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
+    expect(fs.readFileSync(path.join(dir, 'ca-bundle.crt'), 'utf8')).toBe(certificate);
+
+    const again = run();
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('left unchanged');
+    expect(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8')).toBe(certificate);
+
+    const forced = run('--force');
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('reinstall the agents');
+    expect(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8')).not.toBe(certificate);
+    const backups = fs
+      .readdirSync(path.dirname(dir))
+      .filter((name) => /^ca\.backup\.\d{8}-\d{6}$/.test(name));
+    expect(backups).toHaveLength(1);
+  });
+});

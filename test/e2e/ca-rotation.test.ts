@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { x509 } from '../../packages/server/src/ca';
+import { agentRequest } from '../support/https';
+import { json, optralis } from '../support/processes';
+import { startTestServer, type TestServer } from '../support/server';
+
+interface Enrolled {
+  cert: string;
+  key: string;
+  ca: string;
+  machineId: string;
+}
+
+describe('CA rotation on a running server', () => {
+  let server: TestServer;
+  let clientId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    clientId = json<{ id: string }>(
+      await optralis(['--json', 'client', 'create', 'Rotating'], server.env),
+    ).id;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function enroll(hostname: string): Promise<Enrolled> {
+    const token = json<{ token: string }>(
+      await optralis(['--json', 'token', 'create', '--client', clientId], server.env),
+    ).token;
+    const response = await fetch(`${server.publicUrl}/api/public/bootstrap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, hostname, arch: 'amd64', platform: 'linux' }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, string>;
+    return {
+      cert: body.certificate ?? '',
+      key: body.private_key ?? '',
+      ca: body.ca_cert ?? '',
+      machineId: body.machine_id ?? '',
+    };
+  }
+
+  function health(machine: Enrolled) {
+    return agentRequest(`${server.agentApiUrl}/health`, machine);
+  }
+
+  function issuerOf(pem: string): string {
+    return new x509.X509Certificate(pem).issuer;
+  }
+
+  async function waitForIssuerChange(from: string): Promise<Enrolled> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const machine = await enroll(`probe-${attempt}`);
+      if (issuerOf(machine.cert) !== from) return machine;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error('the server never picked up the rotation');
+  }
+
+  it('keeps old machines working, issues from the new CA, and retires safely', async () => {
+    const old = await enroll('before-rotation');
+    const oldIssuer = issuerOf(old.cert);
+    expect((await health(old)).status).toBe(200);
+
+    const rotated = await optralis(['--json', 'ca', 'rotate'], server.env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const fresh = await waitForIssuerChange(oldIssuer);
+    // New machines get the bundle of both CAs, since the listener still shows the old one.
+    expect(x509.PemConverter.decode(fresh.ca)).toHaveLength(2);
+    expect((await health(fresh)).status).toBe(200);
+    expect((await health(old)).status).toBe(200);
+
+    const refused = await optralis(['--json', 'ca', 'retire'], server.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(old.machineId);
+    expect((await health(old)).status).toBe(200);
+
+    const retired = await optralis(['--json', 'ca', 'retire', '--force'], server.env);
+    expect(retired.code, retired.stderr).toBe(0);
+    expect(json<{ machines_cut_off: number }>(retired).machines_cut_off).toBeGreaterThanOrEqual(1);
+    let oldStatus = 200;
+    for (let attempt = 0; attempt < 100 && oldStatus === 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      oldStatus = await health(old).then(
+        (answer) => answer.status,
+        () => 0,
+      );
+    }
+    expect(oldStatus).not.toBe(200);
+    expect((await health(fresh)).status).toBe(200);
+  });
+});

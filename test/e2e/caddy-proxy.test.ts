@@ -1,0 +1,204 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initCa, issueServerCertificate, loadCa } from '../../packages/server/src/ca';
+import { REPO_ROOT } from '../support/paths';
+import { freePort, waitForPort } from '../support/ports';
+import { json, optralis, optralisAgent } from '../support/processes';
+import { startTestServer, type TestServer, tempDir } from '../support/server';
+
+interface Identity {
+  cert: string;
+  key: string;
+  ca: string;
+  machineId: string;
+}
+
+/** One request through Caddy's agent site, optionally with a client certificate. */
+function throughCaddy(
+  url: string,
+  tls: { cert?: string; key?: string; ca: string },
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      url,
+      { method: 'GET', ...tls, headers, agent: false, servername: 'localhost' },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text || '{}') }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
+  let server: TestServer;
+  let caddy: ChildProcess;
+  let caddyLog = '';
+  let agentSite: string;
+  let dashboardSite: string;
+  let directAgentUrl: string;
+
+  beforeAll(async () => {
+    const agentPort = await freePort();
+    const dashboardPort = await freePort();
+    agentSite = `https://localhost:${agentPort}`;
+    dashboardSite = `http://127.0.0.1:${dashboardPort}`;
+    server = await startTestServer({
+      env: {
+        OPTRALIS_AGENT_TLS: 'proxy',
+        // Caddy reaches the server over IPv6 loopback; anything on 127.0.0.1 is "outside".
+        OPTRALIS_AGENT_HOST: '::',
+        OPTRALIS_TRUSTED_PROXIES: '::1',
+        AGENT_API_URL: agentSite,
+        OPTRALIS_PUBLIC_URL: dashboardSite,
+      },
+    });
+    const serverAgentPort = (server.agentApp.server.address() as AddressInfo).port;
+    // The configured URLs name Caddy; the server's own ports are those it listens on.
+    const publicPort = (server.publicApp.server.address() as AddressInfo).port;
+    directAgentUrl = `http://127.0.0.1:${serverAgentPort}`;
+
+    const dir = tempDir('caddy');
+    const site = await issueServerCertificate(server.ctx.ca, ['localhost'], {
+      now: new Date(),
+      lifetimeDays: 1,
+    });
+    fs.writeFileSync(path.join(dir, 'site.crt'), site.certificatePem);
+    fs.writeFileSync(path.join(dir, 'site.key'), site.keyPem);
+    fs.writeFileSync(path.join(dir, 'optralis-agent-ca.crt'), server.ctx.ca.certificatePem);
+    caddy = spawn(
+      'caddy',
+      ['run', '--config', path.join(REPO_ROOT, 'deploy/Caddyfile'), '--adapter', 'caddyfile'],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          XDG_DATA_HOME: path.join(dir, 'data'),
+          XDG_CONFIG_HOME: path.join(dir, 'config'),
+          CADDY_ADMIN: 'off',
+          CADDY_HTTP_PORT: String(await freePort()),
+          CADDY_HTTPS_PORT: String(agentPort),
+          CADDY_GLOBAL_OPTIONS: 'auto_https disable_redirects',
+          OPTRALIS_DASHBOARD_SITE: dashboardSite,
+          OPTRALIS_PUBLIC_UPSTREAM: `127.0.0.1:${publicPort}`,
+          OPTRALIS_AGENT_SITE: agentSite,
+          OPTRALIS_AGENT_SITE_CERTIFICATE: `${dir}/site.crt ${dir}/site.key`,
+          OPTRALIS_AGENT_CA_FILE: path.join(dir, 'optralis-agent-ca.crt'),
+          OPTRALIS_AGENT_UPSTREAM: `[::1]:${serverAgentPort}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    caddy.stderr?.on('data', (chunk: Buffer) => {
+      caddyLog += chunk.toString();
+    });
+    await Promise.all([waitForPort(agentPort), waitForPort(dashboardPort)]).catch((error) => {
+      throw new Error(`${error}\n${caddyLog}`);
+    });
+  });
+
+  afterAll(async () => {
+    caddy?.kill('SIGTERM');
+    await server?.stop();
+  });
+
+  /**
+   * Every enrollment comes from this one host, whose hardware id does not change: each gets a
+   * client of its own so that the server does not take it for a clone of the previous one.
+   */
+  async function enrollThroughCaddy(hostname: string): Promise<Identity> {
+    const client = await optralis(['--json', 'client', 'create', hostname], server.env);
+    const clientId = json<{ id: string }>(client).id;
+    const made = await optralis(['--json', 'token', 'create', '--client', clientId], server.env);
+    const token = json<{ token: string }>(made).token;
+    const configDir = tempDir('agent');
+    const enrolled = await optralisAgent(
+      [
+        'enroll',
+        '--url',
+        dashboardSite,
+        '--config-dir',
+        configDir,
+        '--hostname',
+        hostname,
+        '--json',
+      ],
+      { OPTRALIS_TOKEN: token },
+    );
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8'));
+    expect(config.api_url).toBe(agentSite);
+
+    const ran = await optralisAgent(['run', '--once', '--config-dir', configDir]);
+    expect(ran.code, ran.stderr + caddyLog).toBe(0);
+    return {
+      cert: fs.readFileSync(path.join(configDir, 'client.crt'), 'utf8'),
+      key: fs.readFileSync(path.join(configDir, 'client.key'), 'utf8'),
+      ca: fs.readFileSync(path.join(configDir, 'ca.crt'), 'utf8'),
+      machineId: json<{ machine_id: string }>(enrolled).machine_id,
+    };
+  }
+
+  it('enrolls an agent and carries its heartbeats to the server', async () => {
+    const machine = await enrollThroughCaddy('proxied-01');
+    const listed = json<{ id: string; hostname: string; last_seen: string | null }[]>(
+      await optralis(['--json', 'machines', 'list'], server.env),
+    );
+    const row = listed.find((entry) => entry.id === machine.machineId);
+    expect(row?.hostname).toBe('proxied-01');
+    expect(row?.last_seen).not.toBeNull();
+  });
+
+  it('replaces a forged certificate header with the certificate Caddy verified', async () => {
+    const first = await enrollThroughCaddy('proxied-02');
+    const second = await enrollThroughCaddy('proxied-03');
+    const forged = Buffer.from(second.cert.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString(
+      'base64',
+    );
+    const answer = await throughCaddy(`${agentSite}/health`, first, { 'X-Client-Cert': forged });
+    expect(answer.status).toBe(200);
+    expect(answer.body.machine_id).toBe(first.machineId);
+  });
+
+  it('refuses at the proxy a client without a certificate or with a foreign one', async () => {
+    const ca = fs.readFileSync(path.join(server.config.caDir, 'ca.crt'), 'utf8');
+    await expect(throughCaddy(`${agentSite}/health`, { ca })).rejects.toThrow();
+
+    const otherDir = tempDir('other-ca');
+    await initCa(otherDir);
+    const other = await loadCa(otherDir);
+    const foreign = await issueServerCertificate(other, ['localhost'], {
+      now: new Date(),
+      lifetimeDays: 1,
+    });
+    await expect(
+      throughCaddy(`${agentSite}/health`, {
+        ca,
+        cert: foreign.certificatePem,
+        key: foreign.keyPem,
+      }),
+    ).rejects.toThrow();
+  });
+
+  it('ignores the header from anyone but the proxy', async () => {
+    const machine = await enrollThroughCaddy('proxied-04');
+    const der = machine.cert.replace(/-----[^-]+-----|\s/g, '');
+    const direct = await fetch(`${directAgentUrl}/health`, { headers: { 'X-Client-Cert': der } });
+    expect(direct.status).toBe(401);
+    expect(((await direct.json()) as { error: { code: string } }).error.code).toBe(
+      'client_certificate_required',
+    );
+  });
+});
