@@ -49,7 +49,6 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
   let agentSite: string;
   let dashboardSite: string;
   let directAgentUrl: string;
-  let clientId: string;
 
   beforeAll(async () => {
     const agentPort = await freePort();
@@ -108,9 +107,6 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
     await Promise.all([waitForPort(agentPort), waitForPort(dashboardPort)]).catch((error) => {
       throw new Error(`${error}\n${caddyLog}`);
     });
-
-    const client = await optralis(['--json', 'client', 'create', 'Proxied'], server.env);
-    clientId = json<{ id: string }>(client).id;
   });
 
   afterAll(async () => {
@@ -118,7 +114,13 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
     await server?.stop();
   });
 
+  /**
+   * Every enrollment comes from this one host, whose hardware id does not change: each gets a
+   * client of its own so that the server does not take it for a clone of the previous one.
+   */
   async function enrollThroughCaddy(hostname: string): Promise<Identity> {
+    const client = await optralis(['--json', 'client', 'create', hostname], server.env);
+    const clientId = json<{ id: string }>(client).id;
     const made = await optralis(['--json', 'token', 'create', '--client', clientId], server.env);
     const token = json<{ token: string }>(made).token;
     const configDir = tempDir('agent');

@@ -13,20 +13,23 @@ interface MachineOut {
 
 describe('a Linux machine enrolls and sends heartbeats over mutual TLS', () => {
   let server: TestServer;
-  let clientId: string;
 
   beforeAll(async () => {
     server = await startTestServer();
-    const created = await optralis(['--json', 'client', 'create', 'Acme'], server.env);
-    expect(created.code, created.stderr).toBe(0);
-    clientId = json<{ id: string }>(created).id;
   });
 
   afterAll(async () => {
     await server?.stop();
   });
 
+  /**
+   * Every test enrolls this very host, whose hardware id does not change: each gets a client of
+   * its own so that its machines are not taken for clones of another test's.
+   */
   async function newToken(extra: string[] = []) {
+    const created = await optralis(['--json', 'client', 'create', 'Acme'], server.env);
+    expect(created.code, created.stderr).toBe(0);
+    const clientId = json<{ id: string }>(created).id;
     const result = await optralis(
       ['--json', 'token', 'create', '--client', clientId, ...extra],
       server.env,
@@ -135,5 +138,27 @@ describe('a Linux machine enrolls and sends heartbeats over mutual TLS', () => {
       tokenFile,
     ]);
     expect(enrolled.code, enrolled.stderr).toBe(0);
+  });
+
+  it('keeps a machine working after its install token is revoked', async () => {
+    const token = await newToken(['--max-usage', '0']);
+    const configDir = tempDir('agent');
+    const enrolled = await optralisAgent(
+      ['enroll', '--url', server.publicUrl, '--config-dir', configDir, '--hostname', 'kept-01'],
+      { OPTRALIS_TOKEN: token.token },
+    );
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+
+    const revoked = await optralis(['--json', 'token', 'revoke', token.id], server.env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const ran = await optralisAgent(['run', '--config-dir', configDir, '--once']);
+    expect(ran.code, ran.stderr).toBe(0);
+
+    const again = await optralisAgent(
+      ['enroll', '--url', server.publicUrl, '--config-dir', tempDir('agent'), '--hostname', 'x'],
+      { OPTRALIS_TOKEN: token.token },
+    );
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('The install token has been revoked.');
   });
 });

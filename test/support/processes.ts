@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './paths';
 
@@ -55,4 +55,60 @@ export function json<T = unknown>(result: ProcessResult): T {
   } catch {
     throw new Error(`expected JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
+}
+
+export interface ServerProcess {
+  publicUrl: string;
+  agentApiUrl: string;
+  child: ChildProcess;
+  /** Stops the process (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `optralis serve` in a process of its own, as in production, with ports chosen by the system.
+ * Resolves once it prints where it listens; rejects with its output if it exits first.
+ */
+export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'packages/server/src/cli.ts'), '--json', 'serve'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        OPTRALIS_HTTP_PORT: '0',
+        OPTRALIS_AGENT_PORT: '0',
+        OPTRALIS_LOG_LEVEL: 'silent',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split('\n').find((text) => text.startsWith('{"public_url"'));
+      if (!line) return;
+      const banner = JSON.parse(line) as { public_url: string; agent_api_url: string };
+      resolve({
+        publicUrl: banner.public_url,
+        agentApiUrl: banner.agent_api_url,
+        child,
+        async stop() {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`optralis serve exited with ${code}:\n${stdout}\n${stderr}`));
+    });
+  });
 }

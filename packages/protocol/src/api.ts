@@ -7,8 +7,6 @@ export const loginRequestSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
-export const roleSchema = z.enum(['super_admin', 'client_admin', 'read_only']);
-
 export const loginResponseSchema = z.object({
   token: z.string().describe('A JWT to send as "Authorization: Bearer <token>".'),
   user: z.object({

@@ -5,4 +5,6 @@ export * from './errors';
 export * from './heartbeat';
 export * from './platform';
 export * from './release-metadata';
+export * from './tenants';
 export * from './text';
+export * from './tokens';

@@ -3,13 +3,20 @@ import { z } from 'zod';
 /** Control characters (C0, DEL, C1) never belong in names, ids or versions. */
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
+/**
+ * Half of a UTF-16 surrogate pair on its own: JSON can carry it, but no store can keep it (it has
+ * no UTF-8 form), so the value read back would differ from the one sent.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A bounded string without control characters. */
 export function plainText(max: number) {
   return z
     .string()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
+    .refine((value) => !LONE_SURROGATE.test(value), 'must be valid Unicode text');
 }
 
 /**

@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { auditRoutes } from './audit/routes';
 import { authRoutes } from './auth/routes';
+import { clientRoutes } from './clients/routes';
 import type { AppContext } from './context';
 import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
+import { installRateLimits } from './http/rate-limit';
 import { machineRoutes } from './machines/routes';
 import { observeRequests } from './observability/hooks';
 import { bindRequestContext } from './observability/request-context';
 import { healthRoutes, metricsRoute } from './observability/routes';
+import { tokenRoutes } from './tokens/routes';
+import { userRoutes } from './users/routes';
 
 /** The dashboard and public API: JWT for people, `/api/public/*` for installers. */
 export function buildPublicApp(ctx: AppContext): FastifyInstance {
@@ -24,6 +29,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
   observeRequests(app, ctx.metrics, 'public');
   describeRoutes(app, 'public');
   serveReference(app, () => referenceDocument(ctx, app));
+  const limiter = installRateLimits(app, ctx.config.rateLimit, ctx.config.redisUrl);
   // Routes live in a scope registered after the reference plugin, so that it sees every one.
   app.register(async (scope) => {
     healthRoutes(scope, ctx);
@@ -31,9 +37,13 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     if (metrics.token !== undefined && metrics.port === undefined) {
       metricsRoute(scope, ctx.metrics, metrics.token);
     }
-    authRoutes(scope, ctx);
-    enrollmentRoutes(scope, ctx);
+    authRoutes(scope, ctx, limiter);
+    enrollmentRoutes(scope, ctx, limiter);
     machineRoutes(scope, ctx);
+    clientRoutes(scope, ctx);
+    tokenRoutes(scope, ctx);
+    auditRoutes(scope, ctx);
+    userRoutes(scope, ctx);
   });
   return app;
 }

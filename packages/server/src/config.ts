@@ -17,6 +17,8 @@ const optionalUrl = z
   .transform((value) => value.replace(/\/+$/, ''))
   .optional();
 const optionalText = z.string().min(1).optional();
+/** Requests allowed per minute; 0 turns the limit off. */
+const perMinute = z.coerce.number().int().min(0).max(1_000_000);
 
 /** Environment variables the server reads, with their defaults (see the README). */
 const environmentSchema = z.object({
@@ -37,6 +39,14 @@ const environmentSchema = z.object({
   OPTRALIS_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   OPTRALIS_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   OPTRALIS_CERT_LIFETIME_DAYS: z.coerce.number().int().min(1).max(825).default(90),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  OPTRALIS_RATE_LIMIT_PREFIX: z.string().min(1).max(64).default('optralis-rl:'),
+  OPTRALIS_BOOTSTRAP_RATE_PER_IP: perMinute.default(120),
+  OPTRALIS_BOOTSTRAP_RATE_PER_TOKEN: perMinute.default(60),
+  OPTRALIS_LOGIN_RATE: perMinute.default(10),
   OPTRALIS_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
@@ -79,6 +89,9 @@ export interface ServerConfig {
   adminPassword: string | undefined;
   jwtSecret: string | undefined;
   certificateLifetimeDays: number;
+  /** Rate limits live in Redis when set (shared by every replica), in memory otherwise. */
+  redisUrl: string | undefined;
+  rateLimit: RateLimitConfig;
   logLevel: string;
   logFormat: 'json' | 'pretty';
   /**
@@ -94,6 +107,14 @@ export interface ServerConfig {
   agentTls: 'mtls' | 'proxy';
   trustedProxies: string[];
   clientCertHeader: string;
+}
+
+/** Requests per minute; 0 means no limit. */
+export interface RateLimitConfig {
+  prefix: string;
+  bootstrapPerIp: number;
+  bootstrapPerToken: number;
+  loginPerIp: number;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +158,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     adminPassword: e.OPTRALIS_ADMIN_PASSWORD,
     jwtSecret: e.OPTRALIS_JWT_SECRET,
     certificateLifetimeDays: e.OPTRALIS_CERT_LIFETIME_DAYS,
+    redisUrl: e.REDIS_URL,
+    rateLimit: {
+      prefix: e.OPTRALIS_RATE_LIMIT_PREFIX,
+      bootstrapPerIp: e.OPTRALIS_BOOTSTRAP_RATE_PER_IP,
+      bootstrapPerToken: e.OPTRALIS_BOOTSTRAP_RATE_PER_TOKEN,
+      loginPerIp: e.OPTRALIS_LOGIN_RATE,
+    },
     logLevel: e.OPTRALIS_LOG_LEVEL,
     logFormat: e.OPTRALIS_LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
     agentTls: e.OPTRALIS_AGENT_TLS,

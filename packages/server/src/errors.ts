@@ -15,6 +15,13 @@ export const ERROR_CATALOGUE = {
     status: 403,
     message: 'The install token is not valid for this platform.',
   },
+  clone_suspected: {
+    status: 409,
+    message:
+      'Another active machine of this client has the same hardware id under a different host ' +
+      'name; revoke it first if this machine replaces it.',
+  },
+  email_taken: { status: 409, message: 'A user with this email already exists.' },
   unauthorized: { status: 401, message: 'Sign in first.' },
   login_failed: { status: 401, message: 'The email or the password is wrong.' },
   forbidden: { status: 403, message: 'Your role does not allow this action.' },

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { buildAgentApp } from './agent-api/app';
 import { buildMetricsApp, buildPublicApp } from './app';
 import { generatePassword } from './auth/passwords';
-import { countUsers, createUser } from './auth/store';
+import { countUsers, createUserIfAbsent } from './auth/store';
 import {
   type CaTrust,
   caExists,
@@ -68,7 +68,9 @@ export async function startServer(
   const ca = trust.active;
   // Builds land here; an empty directory is a valid start (readiness checks it is readable).
   fs.mkdirSync(config.downloadsDir, { recursive: true });
-  const { db, dialect, location } = await openDatabase(config);
+  const { db, dialect, location } = await openDatabase(config, (err) =>
+    log.warn({ err }, 'database connection lost; it will be replaced'),
+  );
   log.info({ dialect, location }, 'database ready');
 
   const jwtSecret = config.jwtSecret
@@ -143,7 +145,8 @@ async function ensureFirstAdmin(ctx: AppContext) {
   if ((await countUsers(ctx.db)) > 0) return undefined;
   const password = ctx.config.adminPassword ?? generatePassword();
   const email = ctx.config.adminEmail;
-  await createUser(ctx.db, { email, password, role: 'super_admin', clientId: null }, ctx.clock());
+  const input = { email, password, role: 'super_admin' as const, clientId: null };
+  if (!(await createUserIfAbsent(ctx.db, input, ctx.clock()))) return undefined;
   ctx.log.info({ email }, 'created the first super-admin');
   return { email, password: ctx.config.adminPassword ? undefined : password };
 }

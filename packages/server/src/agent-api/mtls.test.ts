@@ -51,6 +51,8 @@ describe('the agent API accepts only machines with a valid certificate of our CA
       token: made.value,
       configDir: dir,
       hostname,
+      // Several machines are simulated on one host: each gets its own hardware id.
+      hardwareId: `hw-${hostname}`,
     });
     return {
       machineId: result.machineId,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import type { AuditEventsTable } from '../db/schema';
 import { newId } from '../ids';
 
 export interface AuditEvent {
@@ -29,4 +30,16 @@ export async function listAudit(db: Db, clientId: string | null, limit = 100) {
   let query = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(limit);
   if (clientId !== null) query = query.where('client_id', '=', clientId);
   return query.execute();
+}
+
+export function toPublicAuditEvent(row: AuditEventsTable) {
+  return {
+    id: row.id,
+    client_id: row.client_id,
+    actor: row.actor,
+    action: row.action,
+    subject: row.subject,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+    created_at: row.created_at,
+  };
 }

@@ -1,5 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
-import type { Role } from '../db/schema';
+import { ROLES, type Role } from '../db/schema';
 
 export interface SessionClaims {
   userId: string;
@@ -33,9 +33,8 @@ export async function verifySession(
       algorithms: ['HS256'],
       currentDate: now,
     });
-    const role = payload.role;
-    if (typeof payload.sub !== 'string') return undefined;
-    if (role !== 'super_admin' && role !== 'admin' && role !== 'read_only') return undefined;
+    const role = ROLES.find((known) => known === payload.role);
+    if (typeof payload.sub !== 'string' || !role) return undefined;
     const clientId = typeof payload.cid === 'string' ? payload.cid : null;
     return { userId: payload.sub, clientId, role };
   } catch {

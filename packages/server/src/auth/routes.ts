@@ -2,6 +2,7 @@ import { loginRequestSchema } from '@optralis/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
+import type { Limiter } from '../http/rate-limit';
 import { parseInput } from '../http/validate';
 import { signSession } from './jwt';
 import { verifyPassword } from './passwords';
@@ -11,8 +12,16 @@ import { findUserByEmail } from './store';
 const UNKNOWN_USER_HASH =
   'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post('/api/auth/login', async (request) => {
+export function authRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  limiter: (bucket: string, max: number) => Limiter,
+): void {
+  // Per source address: guessing passwords, or probing which emails exist, costs time.
+  const perIp = limiter('login-ip', ctx.config.rateLimit.loginPerIp);
+
+  app.post('/api/auth/login', async (request, reply) => {
+    await perIp(request, reply, request.ip);
     const body = parseInput(loginRequestSchema, request.body);
     const user = await findUserByEmail(ctx.db, body.email);
     const ok = await verifyPassword(body.password, user?.password_hash ?? UNKNOWN_USER_HASH);

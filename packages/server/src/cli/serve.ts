@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { recordAudit } from '../audit/store';
 import { createClient, findClient, listClients } from '../clients/store';
 import { loadConfig } from '../config';
 import type { AppContext } from '../context';
 import { type RunningServer, startServer } from '../server';
-import { createToken } from '../tokens/service';
+import { createInstallToken } from '../tokens/service';
 
 export function registerServe(program: Command, json: () => boolean): void {
   program
@@ -50,23 +49,14 @@ async function printEnrollCommand(ctx: AppContext, json: boolean): Promise<void>
   const clients = await listClients(ctx.db);
   const client = clients[0] ?? (await createClient(ctx.db, 'Demo', now));
   if (!(await findClient(ctx.db, client.id))) throw new Error('demo client vanished');
-  const made = await createToken(
-    ctx.db,
-    {
-      clientId: client.id,
-      createdBy: 'demo',
-      ttlMinutes: 60,
-      maxUsage: 0,
-      platform: 'any',
-      kind: 'command',
-    },
-    now,
-  );
-  await recordAudit(
-    ctx.db,
-    { clientId: client.id, actor: 'demo', action: 'token.created', subject: made.row.id },
-    now,
-  );
+  const made = await createInstallToken(ctx, {
+    clientId: client.id,
+    createdBy: 'demo',
+    kind: 'command',
+    ttlMinutes: 60,
+    maxUsage: 0,
+    platform: 'any',
+  });
   const command = [
     `OPTRALIS_TOKEN='${made.value}' node packages/agent/bin/optralis-agent.cjs enroll`,
     `--url ${ctx.urls.publicUrl} --config-dir ./data/agent`,

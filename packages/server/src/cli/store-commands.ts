@@ -1,20 +1,25 @@
 import type { Command } from 'commander';
 import { listAudit, recordAudit } from '../audit/store';
 import { caExists, loadCa } from '../ca';
+import { createClientWithAdmin } from '../clients/service';
 import { createClient, findClient, listClients } from '../clients/store';
 import { loadConfig } from '../config';
 import { type OpenDatabase, openDatabase } from '../db/database';
+import { isAppError } from '../errors';
 import { systemClock } from '../ids';
 import { ONLINE_WINDOW_MS } from '../machines/routes';
-import { listMachines, revokeMachine, toPublicMachine } from '../machines/store';
+import { findMachine, listMachines, revokeMachine, toPublicMachine } from '../machines/store';
 import {
   COMMAND_TOKEN_DEFAULT_MINUTES,
   COMMAND_TOKEN_MAX_MINUTES,
-  createToken,
+  createInstallToken,
+  MAX_USAGE_LIMIT,
   parseTtlMinutes,
+  revokeInstallToken,
+  toListedToken,
   toPublicToken,
 } from '../tokens/service';
-import { listTokens, revokeToken } from '../tokens/store';
+import { listTokens } from '../tokens/store';
 import { CliError, emit, table } from './output';
 
 /** Runs `work` against the same store the server uses (data directory or DATABASE_URL). */
@@ -35,20 +40,40 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
   client
     .command('create')
     .argument('<name>', 'client name')
+    .option('--admin-email <email>', 'also create its first administrator (password shown once)')
     .description('create a client')
-    .action(async (name: string) => {
-      if (!name.trim() || name.length > 200)
-        throw new CliError('the name must be 1 to 200 characters');
+    .action(async (name: string, options: { adminEmail?: string }) => {
+      if (!name.trim() || name.length > 200 || /\p{Cc}/u.test(name)) {
+        throw new CliError('the name must be 1 to 200 printable characters');
+      }
+      const ctx = { clock: systemClock };
       const created = await withStore(async ({ db }) => {
+        if (options.adminEmail) {
+          return createClientWithAdmin(
+            { db, ...ctx },
+            { name: name.trim(), adminEmail: options.adminEmail, actor: 'cli' },
+          );
+        }
         const row = await createClient(db, name.trim(), systemClock());
         await recordAudit(
           db,
           { clientId: row.id, actor: 'cli', action: 'client.created', subject: row.id },
           systemClock(),
         );
-        return row;
+        return { client: row };
       });
-      emit(json(), created, () => `client ${created.id} created (${created.name})`);
+      // Without an administrator, the JSON is the client row itself, as scripts expect.
+      emit(json(), 'admin' in created ? created : created.client, () =>
+        [
+          `client ${created.client.id} created (${created.client.name})`,
+          ...('admin' in created
+            ? [
+                `administrator ${created.admin.email}, password (shown only this once):`,
+                `  ${created.admin_password}`,
+              ]
+            : []),
+        ].join('\n'),
+      );
     });
   client
     .command('list')
@@ -73,39 +98,27 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
           throw new CliError('--ttl must be between 1m and 60m');
         }
         const maxUsage = Number(options.maxUsage);
-        if (!Number.isInteger(maxUsage) || maxUsage < 0 || maxUsage > 100_000) {
-          throw new CliError('--max-usage must be a whole number from 0 (unlimited) to 100000');
+        if (!Number.isInteger(maxUsage) || maxUsage < 0 || maxUsage > MAX_USAGE_LIMIT) {
+          throw new CliError(
+            `--max-usage must be a whole number from 0 (unlimited) to ${MAX_USAGE_LIMIT}`,
+          );
         }
         const platform = PLATFORMS.find((p) => p === options.platform);
         if (!platform) throw new CliError('--platform must be any, linux or windows');
 
         const created = await withStore(async ({ db }) => {
           if (!(await findClient(db, options.client))) throw new CliError('no such client');
-          const now = systemClock();
-          const made = await createToken(
-            db,
+          return createInstallToken(
+            { db, clock: systemClock },
             {
               clientId: options.client,
               createdBy: 'cli',
+              kind: 'command',
               ttlMinutes: ttl,
               maxUsage,
               platform,
-              kind: 'command',
             },
-            now,
           );
-          await recordAudit(
-            db,
-            {
-              clientId: options.client,
-              actor: 'cli',
-              action: 'token.created',
-              subject: made.row.id,
-              details: { max_usage: maxUsage, platform },
-            },
-            now,
-          );
-          return made;
         });
         const out = { ...toPublicToken(created.row), token: created.value };
         emit(json(), out, () =>
@@ -125,7 +138,8 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .option('--client <id>', 'only this client')
     .action(async (options: { client?: string }) => {
       const rows = await withStore(({ db }) => listTokens(db, options.client ?? null));
-      const out = rows.map(toPublicToken);
+      const now = systemClock();
+      const out = rows.map((row) => toListedToken(row, now));
       emit(json(), out, () =>
         table(out, [
           'id',
@@ -143,17 +157,11 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .argument('<id>', 'token id')
     .description('revoke a token: new installs stop, installed machines keep working')
     .action(async (id: string) => {
-      const revoked = await withStore(async ({ db }) => {
-        const ok = await revokeToken(db, id, null, systemClock());
-        if (ok)
-          await recordAudit(
-            db,
-            { clientId: null, actor: 'cli', action: 'token.revoked', subject: id },
-            systemClock(),
-          );
-        return ok;
-      });
-      if (!revoked) throw new CliError('no such active token');
+      await withStore(({ db }) =>
+        revokeInstallToken({ db, clock: systemClock }, id, null, 'cli').catch((error) => {
+          throw isAppError(error) ? new CliError('no such token') : error;
+        }),
+      );
       emit(json(), { id, revoked: true }, () => `token ${id} revoked`);
     });
 
@@ -184,13 +192,17 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .description('revoke a machine: its certificate is refused from the next request')
     .action(async (id: string) => {
       const revoked = await withStore(async ({ db }) => {
-        const ok = await revokeMachine(db, id, null, systemClock());
-        if (ok)
+        const machine = await findMachine(db, id, null);
+        if (!machine) return false;
+        const now = systemClock();
+        const ok = await revokeMachine(db, id, null, now);
+        if (ok) {
           await recordAudit(
             db,
-            { clientId: null, actor: 'cli', action: 'machine.revoked', subject: id },
-            systemClock(),
+            { clientId: machine.client_id, actor: 'cli', action: 'machine.revoked', subject: id },
+            now,
           );
+        }
         return ok;
       });
       if (!revoked) throw new CliError('no such active machine');

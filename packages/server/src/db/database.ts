@@ -14,6 +14,9 @@ export interface DatabaseOptions {
   dataDir: string;
 }
 
+/** Told about a connection the PostgreSQL pool lost while idle (server restart, network). */
+export type PoolErrorHandler = (error: Error) => void;
+
 export interface OpenDatabase {
   db: Db;
   dialect: 'sqlite' | 'postgres';
@@ -22,9 +25,12 @@ export interface OpenDatabase {
 }
 
 /** Opens the store and brings its schema up to date. */
-export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+export async function openDatabase(
+  options: DatabaseOptions,
+  onPoolError: PoolErrorHandler = () => {},
+): Promise<OpenDatabase> {
   const opened = options.databaseUrl
-    ? openPostgres(options.databaseUrl)
+    ? openPostgres(options.databaseUrl, onPoolError)
     : openSqlite(path.join(options.dataDir, 'optralis.sqlite'));
   await migrateToLatest(opened.db as Kysely<unknown>);
   return opened;
@@ -43,9 +49,18 @@ function openSqlite(file: string): OpenDatabase {
   return { db, dialect: 'sqlite', location: file };
 }
 
-function openPostgres(url: string): OpenDatabase {
+function openPostgres(url: string, onPoolError: PoolErrorHandler): OpenDatabase {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Without a listener, an idle connection dropped by the server would crash the process; the
+  // pool replaces it on next use.
+  pool.on('error', onPoolError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
   return { db, dialect: 'postgres', location: `${parsed.host}${parsed.pathname}` };
+}
+
+/** True for a unique-constraint violation on either store (SQLite or PostgreSQL `23505`). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

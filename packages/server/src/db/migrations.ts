@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 /**
  * One migration set for SQLite and PostgreSQL: only portable column types (text, integer) and
@@ -106,6 +106,26 @@ const migrations: Record<string, Migration> = {
         .addColumn('key', 'text', (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  '0002_tenants_tokens': {
+    async up(db: Kysely<unknown>) {
+      // The role of a client's administrator is named for what it is scoped to.
+      await sql`UPDATE users SET role = 'client_admin' WHERE role = 'admin'`.execute(db);
+
+      // A retried bootstrap is found by its token and the machine's public key.
+      await db.schema
+        .createIndex('certificates_token_key')
+        .on('certificates')
+        .columns(['token_id', 'public_key_sha256'])
+        .execute();
+      // The active mass-deployment token of a client (`/api/install-tokens/windows/active`).
+      await db.schema
+        .createIndex('install_tokens_client_kind')
+        .on('install_tokens')
+        .columns(['client_id', 'kind', 'created_at'])
+        .execute();
+      await db.schema.createIndex('users_client').on('users').column('client_id').execute();
     },
   },
 };

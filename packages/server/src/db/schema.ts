@@ -18,7 +18,8 @@ export interface ClientsTable {
   created_at: string;
 }
 
-export type Role = 'super_admin' | 'admin' | 'read_only';
+export const ROLES = ['super_admin', 'client_admin', 'read_only'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface UsersTable {
   id: string;

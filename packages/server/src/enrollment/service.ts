@@ -10,13 +10,20 @@ import {
   x509,
 } from '../ca';
 import type { AppContext } from '../context';
-import { AppError } from '../errors';
+import { isAppError } from '../errors';
 import { newId } from '../ids';
-import { findRetriedEnrollment, insertCertificate, insertMachine } from '../machines/store';
+import {
+  findRetriedEnrollment,
+  insertCertificate,
+  insertMachine,
+  reenrollMachine,
+} from '../machines/store';
 import { hashToken } from '../tokens/secret';
 import { tokenRefusal } from '../tokens/service';
-import { findTokenByHash, spendTokenUse, type TokenRow } from '../tokens/store';
+import { findTokenByHash, spendTokenUse } from '../tokens/store';
 import { linuxBinaryUrl } from './binary-url';
+import { type BootstrapMeta, refuse } from './refusal';
+import { anotherMachineAppeared, sameHardware } from './same-hardware';
 
 interface MachineKey {
   publicKey: x509.PublicKey;
@@ -32,21 +39,24 @@ interface MachineKey {
 export async function bootstrap(
   ctx: AppContext,
   request: BootstrapRequest,
-  meta: { sourceIp: string },
+  meta: BootstrapMeta,
+  attempt = 0,
 ): Promise<BootstrapResponse> {
   const now = ctx.clock();
+  const hostname = request.hostname.toLowerCase();
   const token = await findTokenByHash(ctx.db, hashToken(request.token));
-  const platform = request.platform ?? 'linux';
-  const refusal = tokenRefusal(token, now, platform);
-  if (refusal || !token) {
-    await refuse(ctx, token, refusal ?? 'token_invalid', meta, now);
-    throw new AppError(refusal ?? 'token_invalid');
+  if (!token || token.revoked_at !== null) {
+    return refuse(ctx, token, token ? 'token_revoked' : 'token_invalid', meta, now);
   }
 
-  const key = await machineKey(request.csr);
+  const key = await machineKey(request.csr).catch((error: unknown) =>
+    isAppError(error) ? refuse(ctx, token, error.code, meta, now, error) : Promise.reject(error),
+  );
   const fingerprint = publicKeyFingerprint(key.publicKey);
   const hardwareId = request.hardware_id ?? null;
 
+  // A retry of a request that already succeeded (same token, key and hardware id) gets the
+  // same machine back, even when that success spent the token's last use.
   if (!key.privateKeyPem) {
     const retried = await findRetriedEnrollment(ctx.db, token.id, fingerprint, hardwareId);
     if (retried) {
@@ -54,7 +64,14 @@ export async function bootstrap(
     }
   }
 
-  const machineId = newId();
+  const platform = request.platform ?? 'linux';
+  const refusal = tokenRefusal(token, now, platform);
+  if (refusal) return refuse(ctx, token, refusal, meta, now);
+
+  const existing = hardwareId
+    ? await sameHardware(ctx, token, hardwareId, request.hostname, meta, now)
+    : undefined;
+  const machineId = existing?.id ?? newId();
   const identity = { clientId: token.client_id, machineId };
   const issued = await issueMachineCertificate(ctx.ca, key.publicKey, identity, {
     now,
@@ -62,21 +79,28 @@ export async function bootstrap(
   });
 
   const spent = await ctx.db.transaction().execute(async (trx) => {
+    const appeared = hardwareId
+      ? await anotherMachineAppeared(ctx, trx, token, hardwareId, existing)
+      : undefined;
+    if (appeared) return appeared.hostname.toLowerCase() === hostname ? 'again' : 'clone';
     if (!(await spendTokenUse(trx, token.id, now))) return false;
-    await insertMachine(trx, {
-      id: machineId,
-      client_id: token.client_id,
-      hostname: request.hostname,
-      hardware_id: hardwareId,
-      platform,
-      arch: request.arch ?? null,
-      agent_version: null,
-      channel: 'stable',
-      token_id: token.id,
-      enrolled_at: now.toISOString(),
-      last_seen_at: null,
-      revoked_at: null,
-    });
+    const machine = { hostname: request.hostname, platform, arch: request.arch ?? null };
+    if (existing) {
+      await reenrollMachine(trx, machineId, { ...machine, token_id: token.id }, now);
+    } else {
+      await insertMachine(trx, {
+        id: machineId,
+        client_id: token.client_id,
+        hardware_id: hardwareId,
+        agent_version: null,
+        channel: 'stable',
+        token_id: token.id,
+        enrolled_at: now.toISOString(),
+        last_seen_at: null,
+        revoked_at: null,
+        ...machine,
+      });
+    }
     await insertCertificate(trx, {
       serial: issued.serial,
       machine_id: machineId,
@@ -92,12 +116,15 @@ export async function bootstrap(
     return true;
   });
 
+  // The same machine enrolled concurrently (an installer run twice): once more, as a reinstall.
+  if (spent === 'again' && attempt === 0) return bootstrap(ctx, request, meta, 1);
+  if (spent === 'again' || spent === 'clone') {
+    return refuse(ctx, token, 'clone_suspected', meta, now);
+  }
   if (!spent) {
     // Another request took the last use (or the token changed) between the check and the write.
     const latest = await findTokenByHash(ctx.db, token.token_hash);
-    const reason = tokenRefusal(latest, now, platform) ?? 'token_exhausted';
-    await refuse(ctx, token, reason, meta, now);
-    throw new AppError(reason);
+    return refuse(ctx, token, tokenRefusal(latest, now, platform) ?? 'token_exhausted', meta, now);
   }
 
   await recordAudit(
@@ -106,8 +133,14 @@ export async function bootstrap(
       clientId: token.client_id,
       actor: `token:${token.id}`,
       action: 'token.used',
-      subject: machineId,
-      details: { hostname: request.hostname, serial: issued.serial, source_ip: meta.sourceIp },
+      subject: token.id,
+      details: {
+        machine_id: machineId,
+        hostname: request.hostname,
+        serial: issued.serial,
+        reinstall: existing !== undefined,
+        source_ip: meta.sourceIp,
+      },
     },
     now,
   );
@@ -120,28 +153,6 @@ async function machineKey(csr: string | undefined): Promise<MachineKey> {
   const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const publicKey = await x509.PublicKey.create(keys.publicKey);
   return { publicKey, privateKeyPem: await exportPrivateKeyPem(keys.privateKey) };
-}
-
-async function refuse(
-  ctx: AppContext,
-  token: TokenRow | undefined,
-  reason: string,
-  meta: { sourceIp: string },
-  now: Date,
-): Promise<void> {
-  ctx.log.info({ reason, tokenId: token?.id, sourceIp: meta.sourceIp }, 'bootstrap refused');
-  if (!token) return;
-  await recordAudit(
-    ctx.db,
-    {
-      clientId: token.client_id,
-      actor: `token:${token.id}`,
-      action: 'token.refused',
-      subject: token.id,
-      details: { reason, source_ip: meta.sourceIp },
-    },
-    now,
-  );
 }
 
 function response(

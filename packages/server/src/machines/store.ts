@@ -109,6 +109,34 @@ export function toPublicMachine(row: MachineRow, now: Date, onlineWindowMs: numb
   };
 }
 
+/** Active machines of a client that reported this hardware id (reinstall or clone?). */
+export async function findActiveByHardwareId(db: Db, clientId: string, hardwareId: string) {
+  return db
+    .selectFrom('machines')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('hardware_id', '=', hardwareId)
+    .where('revoked_at', 'is', null)
+    .orderBy('enrolled_at', 'desc')
+    .execute();
+}
+
+/** A reinstall keeps the machine's id and history: its old certificates stop working now. */
+export async function reenrollMachine(
+  trx: Transaction<Database>,
+  machineId: string,
+  values: Pick<MachineRow, 'hostname' | 'platform' | 'arch' | 'token_id'>,
+  now: Date,
+): Promise<void> {
+  await trx.updateTable('machines').set(values).where('id', '=', machineId).execute();
+  await trx
+    .updateTable('certificates')
+    .set({ revoked_at: now.toISOString() })
+    .where('machine_id', '=', machineId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
 /** Machines not revoked whose last heartbeat is at or after `since`. */
 export async function countMachinesSeenSince(db: Db, since: Date): Promise<number> {
   const row = await db

@@ -1,13 +1,117 @@
+import { COMMAND_TOKEN_TTL, MAX_USAGE_LIMIT } from '@optralis/protocol';
+import { recordAudit } from '../audit/store';
+import type { AppContext } from '../context';
 import type { Db } from '../db/database';
 import type { TokenKind, TokenPlatform } from '../db/schema';
-import type { ErrorCode } from '../errors';
+import { AppError, type ErrorCode } from '../errors';
 import { newId } from '../ids';
 import { generateTokenValue, hashToken } from './secret';
-import { insertToken, type TokenRow } from './store';
+import { findToken, insertToken, revokeToken, type TokenRow } from './store';
 
-export const COMMAND_TOKEN_DEFAULT_MINUTES = 15;
-export const COMMAND_TOKEN_MAX_MINUTES = 60;
+export const COMMAND_TOKEN_DEFAULT_MINUTES = COMMAND_TOKEN_TTL.default;
+export const COMMAND_TOKEN_MAX_MINUTES = COMMAND_TOKEN_TTL.max;
+/** Tokens baked into personalized installers (Windows mass deployment, Linux scripts). */
 export const WINDOWS_INSTALLER_TOKEN_HOURS = 24;
+export const INSTALLER_TOKEN_MINUTES = WINDOWS_INSTALLER_TOKEN_HOURS * 60;
+export { MAX_USAGE_LIMIT };
+
+/** An installer built for one platform makes tokens for that platform only. */
+const DEFAULT_PLATFORM: Record<TokenKind, TokenPlatform> = {
+  command: 'any',
+  windows_installer: 'windows',
+  linux_installer: 'linux',
+};
+
+export interface InstallTokenRequest {
+  clientId: string;
+  /** Who asks, for the token row and the audit trail: `user:<id>`, `cli`, … */
+  createdBy: string;
+  kind: TokenKind;
+  platform?: TokenPlatform;
+  /** Command tokens: 1 to 60, default 15. Installer tokens: 1 to 1440, default 1440 (24 h). */
+  ttlMinutes?: number;
+  /** Machines the token may enroll; 0 = unlimited; default 1. */
+  maxUsage?: number;
+}
+
+/**
+ * Mints an install token under the product's rules and records `token.created`. The one entry
+ * point for every caller: the token API, the CLI and the personalized installers (which embed
+ * the returned value). The value is returned once and only its SHA-256 is stored.
+ */
+export async function createInstallToken(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  request: InstallTokenRequest,
+): Promise<CreatedToken> {
+  const isCommand = request.kind === 'command';
+  const maxMinutes = isCommand ? COMMAND_TOKEN_MAX_MINUTES : INSTALLER_TOKEN_MINUTES;
+  const ttlMinutes =
+    request.ttlMinutes ?? (isCommand ? COMMAND_TOKEN_DEFAULT_MINUTES : INSTALLER_TOKEN_MINUTES);
+  if (!Number.isFinite(ttlMinutes) || ttlMinutes < 1 || ttlMinutes > maxMinutes) {
+    throw new AppError(
+      'validation_failed',
+      `ttl_minutes: must be from 1 to ${maxMinutes}`,
+      'ttl_minutes',
+    );
+  }
+  const maxUsage = request.maxUsage ?? 1;
+  if (!Number.isInteger(maxUsage) || maxUsage < 0 || maxUsage > MAX_USAGE_LIMIT) {
+    throw new AppError(
+      'validation_failed',
+      `max_usage: must be a whole number from 0 (unlimited) to ${MAX_USAGE_LIMIT}`,
+      'max_usage',
+    );
+  }
+  const platform = request.platform ?? DEFAULT_PLATFORM[request.kind];
+
+  const now = ctx.clock();
+  const made = await createToken(ctx.db, { ...request, ttlMinutes, maxUsage, platform }, now);
+  await recordAudit(
+    ctx.db,
+    {
+      clientId: request.clientId,
+      actor: request.createdBy,
+      action: 'token.created',
+      subject: made.row.id,
+      details: {
+        kind: request.kind,
+        platform,
+        max_usage: maxUsage,
+        expires_at: made.row.expires_at,
+      },
+    },
+    now,
+  );
+  return made;
+}
+
+/**
+ * Revokes a token of `scope` (null = any client): new installs stop, machines already enrolled
+ * keep their certificates. Unknown or another client's token: `not_found`. Idempotent.
+ */
+export async function revokeInstallToken(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  id: string,
+  scope: string | null,
+  actor: string,
+): Promise<TokenRow> {
+  const row = await findToken(ctx.db, id, scope);
+  if (!row) throw new AppError('not_found');
+  const now = ctx.clock();
+  if (await revokeToken(ctx.db, id, row.client_id, now)) {
+    await recordAudit(
+      ctx.db,
+      { clientId: row.client_id, actor, action: 'token.revoked', subject: id },
+      now,
+    );
+  }
+  return row;
+}
+
+/** Whether a token can still enroll a machine at `now`. */
+export function isTokenActive(row: TokenRow, now: Date): boolean {
+  return tokenRefusal(row, now, undefined) === undefined;
+}
 
 export interface NewToken {
   clientId: string;
@@ -85,4 +189,8 @@ export function toPublicToken(row: TokenRow) {
     revoked_at: row.revoked_at,
     last_used_at: row.last_used_at,
   };
+}
+
+export function toListedToken(row: TokenRow, now: Date) {
+  return { ...toPublicToken(row), active: isTokenActive(row, now) };
 }

@@ -22,13 +22,24 @@ export async function findToken(db: Db, id: string, clientId: string | null) {
   return query.executeTakeFirst();
 }
 
-export async function listTokens(db: Db, clientId: string | null, options: { now?: Date } = {}) {
-  let query = db.selectFrom('install_tokens').selectAll().orderBy('created_at', 'desc');
+export async function listTokens(
+  db: Db,
+  clientId: string | null,
+  options: { now?: Date; limit?: number } = {},
+) {
+  let query = db
+    .selectFrom('install_tokens')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit ?? 500);
   if (clientId !== null) query = query.where('client_id', '=', clientId);
   if (options.now) {
+    const at = options.now.toISOString();
     query = query
-      .where('expires_at', '>', options.now.toISOString())
-      .where('revoked_at', 'is', null);
+      .where('expires_at', '>', at)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('max_usage', '=', 0), eb('usage_count', '<', eb.ref('max_usage'))]));
   }
   return query.execute();
 }
@@ -64,4 +75,22 @@ export async function spendTokenUse(
     .returning('id')
     .execute();
   return rows.length === 1;
+}
+
+/**
+ * The newest mass-deployment Windows token of a client that can still enroll: not revoked, not
+ * expired, and with uses left (an unlimited one stays until it expires).
+ */
+export async function findActiveWindowsToken(db: Db, clientId: string, now: Date) {
+  return db
+    .selectFrom('install_tokens')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('kind', '=', 'windows_installer')
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .where((eb) => eb.or([eb('max_usage', '=', 0), eb('usage_count', '<', eb.ref('max_usage'))]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
 }

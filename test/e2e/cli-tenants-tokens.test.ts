@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, optralis } from '../support/processes';
+import { startTestServer, type TestServer } from '../support/server';
+
+interface TokenOut {
+  id: string;
+  token?: string;
+  client_id: string;
+  kind: string;
+  max_usage: number;
+  usage_count: number;
+  expires_at: string;
+  active?: boolean;
+}
+
+describe('the optralis CLI follows the same tenant and token rules as the API', () => {
+  let server: TestServer;
+  let clientId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { OPTRALIS_LOGIN_RATE: '0' } });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const cli = (args: string[]) => optralis(['--json', ...args], server.env);
+
+  it('creates a client with its administrator, whose password works once shown', async () => {
+    const result = await cli(['client', 'create', 'Acme', '--admin-email', 'boss@acme.test']);
+    expect(result.code, result.stderr).toBe(0);
+    const created = json<{
+      client: { id: string; name: string };
+      admin: { email: string; role: string };
+      admin_password: string;
+    }>(result);
+    expect(created.client.name).toBe('Acme');
+    expect(created.admin).toMatchObject({ email: 'boss@acme.test', role: 'client_admin' });
+    clientId = created.client.id;
+
+    const login = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'boss@acme.test', password: created.admin_password },
+    });
+    expect(login.statusCode).toBe(200);
+
+    const again = await cli(['client', 'create', 'Other', '--admin-email', 'boss@acme.test']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('(email_taken)');
+  });
+
+  it('refuses a lifetime over 60 minutes, a negative max usage and an unknown platform', async () => {
+    const base = ['token', 'create', '--client', clientId];
+    const cases: [string[], string][] = [
+      [['--ttl', '61m'], '--ttl'],
+      [['--ttl', '0m'], '--ttl'],
+      [['--max-usage', '-1'], '--max-usage'],
+      [['--max-usage', '2.5'], '--max-usage'],
+      [['--platform', 'macos'], '--platform'],
+    ];
+    for (const [extra, mention] of cases) {
+      const result = await cli([...base, ...extra]);
+      expect(result.code, extra.join(' ')).not.toBe(0);
+      expect(result.stderr).toContain(mention);
+    }
+    const none = await cli(['token', 'list', '--client', clientId]);
+    expect(json<TokenOut[]>(none)).toEqual([]);
+  });
+
+  it('creates, lists and revokes a token, and the audit log records each step', async () => {
+    const created = json<TokenOut>(
+      await cli(['token', 'create', '--client', clientId, '--ttl', '1h', '--max-usage', '0']),
+    );
+    expect(created).toMatchObject({ client_id: clientId, kind: 'command', max_usage: 0 });
+    expect(created.token).toMatch(/^opt_/);
+    expect(Math.round((Date.parse(created.expires_at) - Date.now()) / 60_000)).toBe(60);
+
+    const listed = await cli(['token', 'list', '--client', clientId]);
+    expect(listed.stdout).not.toContain(created.token);
+    expect(json<TokenOut[]>(listed)).toEqual([
+      expect.objectContaining({ id: created.id, active: true, usage_count: 0 }),
+    ]);
+
+    const revoked = await cli(['token', 'revoke', created.id]);
+    expect(json(revoked)).toEqual({ id: created.id, revoked: true });
+    const missing = await cli(['token', 'revoke', '01NOSUCHTOKEN000000000000']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no such token');
+
+    const events = json<{ action: string; subject: string; client_id: string }[]>(
+      await cli(['audit', '--client', clientId]),
+    );
+    const forToken = events.filter((event) => event.subject === created.id);
+    expect(forToken.map((event) => event.action).sort()).toEqual([
+      'token.created',
+      'token.revoked',
+    ]);
+    expect(JSON.stringify(events)).not.toContain(created.token);
+  });
+
+  it('creates a read-only user who can look but not create tokens', async () => {
+    const result = await cli([
+      'user',
+      'create',
+      '--email',
+      'viewer@acme.test',
+      '--role',
+      'read_only',
+      '--client',
+      clientId,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const user = json<{ role: string; client_id: string; password: string }>(result);
+    expect(user).toMatchObject({ role: 'read_only', client_id: clientId });
+
+    const login = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'viewer@acme.test', password: user.password },
+    });
+    const headers = { authorization: `Bearer ${login.json().token}` };
+    const list = await server.publicApp.inject({
+      method: 'GET',
+      url: '/api/install-tokens',
+      headers,
+    });
+    expect(list.statusCode).toBe(200);
+    const create = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/install-tokens',
+      headers,
+      payload: {},
+    });
+    expect(create.statusCode).toBe(403);
+
+    const superWithClient = await cli([
+      'user',
+      'create',
+      '--email',
+      'x@acme.test',
+      '--role',
+      'super_admin',
+      '--client',
+      clientId,
+    ]);
+    expect(superWithClient.code).not.toBe(0);
+  });
+});
