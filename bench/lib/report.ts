@@ -1,0 +1,56 @@
+/** What one benchmark measured: a table for people, ratios against its baseline for comparison. */
+export interface BenchResult {
+  name: string;
+  rows: Record<string, string | number>[];
+  ratios: Ratio[];
+  notes?: string[];
+}
+
+export interface Ratio {
+  name: string;
+  value: number;
+  /** `>= x` or `<= x`. */
+  target: { op: '>=' | '<='; value: number };
+}
+
+export function meets(ratio: Ratio): boolean {
+  return ratio.target.op === '>='
+    ? ratio.value >= ratio.target.value
+    : ratio.value <= ratio.target.value;
+}
+
+/** Prints the table, the notes, then the ratios last. */
+export function printResult(result: BenchResult): void {
+  const out: string[] = ['', `== ${result.name}`];
+  const columns = [...new Set(result.rows.flatMap((row) => Object.keys(row)))];
+  const cell = (value: string | number | undefined) =>
+    value === undefined ? '' : typeof value === 'number' ? formatNumber(value) : value;
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...result.rows.map((row) => cell(row[column]).length)),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => value.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  out.push(line(columns), line(widths.map((width) => '-'.repeat(width))));
+  for (const row of result.rows) out.push(line(columns.map((column) => cell(row[column]))));
+  for (const note of result.notes ?? []) out.push(note);
+  for (const ratio of result.ratios) {
+    out.push(
+      `ratio ${ratio.name}: ${ratio.value.toFixed(3)} (target ${ratio.target.op} ${ratio.target.value}) ${meets(ratio) ? 'met' : 'NOT MET'}`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}

@@ -1,0 +1,32 @@
+// Baseline: parse, verify and sign CSRs with the server's own CA code, nothing else.
+import { performance } from 'node:perf_hooks';
+import { createKeyAndRequest } from '../../packages/agent/src/crypto';
+import {
+  initCa,
+  issueMachineCertificate,
+  loadCa,
+  readCertificateRequest,
+} from '../../packages/server/src/ca';
+import { scratchDir } from '../lib/processes';
+
+const { count } = JSON.parse(process.argv[2] ?? '{}') as { count: number };
+const dir = scratchDir('bare-ca');
+await initCa(dir);
+const ca = await loadCa(dir);
+const csrs: string[] = [];
+for (let i = 0; i < count; i++) csrs.push((await createKeyAndRequest(`bare-${i}`)).csrPem);
+
+const started = performance.now();
+for (const [i, pem] of csrs.entries()) {
+  const publicKey = await readCertificateRequest(pem);
+  await issueMachineCertificate(
+    ca,
+    publicKey,
+    {
+      clientId: '01JBENCHCLIENT000000000000',
+      machineId: `01JBENCHMACHINE${String(i).padStart(11, '0')}`,
+    },
+    { now: new Date(), lifetimeDays: 90 },
+  );
+}
+process.send?.({ elapsedMs: performance.now() - started });
