@@ -45,8 +45,33 @@ function openSqlite(file: string): OpenDatabase {
   sqlite.pragma('busy_timeout = 5000');
   // Keep the WAL file from growing without bound between checkpoints.
   sqlite.pragma('journal_size_limit = 67108864');
+  cachePreparedStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', location: file };
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; compiling the SQL was the largest single cost of a
+ * heartbeat. The queries are the same few texts, so prepared statements are kept by text.
+ * Kysely runs each with `all` or `run`, which finish before returning, so reuse is safe.
+ */
+function cachePreparedStatements(sqlite: SqliteDatabase.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
 }
 
 function openPostgres(url: string, onPoolError: PoolErrorHandler): OpenDatabase {
