@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { ReleaseStatement } from '@optralis/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DownloadsServer, serveDownloads } from '../../../../test/support/downloads';
 import { tempDir } from '../../../../test/support/server';
 import { signStatement } from '../../../server/src/releases/signing';
 import { createLog } from '../log';
@@ -19,28 +18,8 @@ import { runWatchdog } from './watchdog';
 const NEW = Buffer.from('#!/bin/sh\necho new binary\n'.padEnd(4096, '#'));
 const quiet = createLog('error', () => {});
 
-/** A file server with byte ranges, counting requests, whose bytes a test can swap. */
-function fileServer() {
-  const state = { body: NEW, ranges: [] as string[], requests: 0 };
-  const server = http.createServer((request, response) => {
-    state.requests += 1;
-    const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
-    if (range) {
-      state.ranges.push(request.headers.range as string);
-      const start = Number(range[1]);
-      response.writeHead(206, {
-        'content-range': `bytes ${start}-${state.body.length - 1}/${state.body.length}`,
-      });
-      response.end(state.body.subarray(start));
-      return;
-    }
-    response.end(state.body);
-  });
-  return { server, state };
-}
-
 describe('the agent’s self-update', () => {
-  const files = fileServer();
+  let files: DownloadsServer;
   let url: string;
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
   const keyId = 'a1b2c3d4e5f60718';
@@ -57,15 +36,17 @@ describe('the agent’s self-update', () => {
   let spawned: string[];
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => files.server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(files.server.address() as AddressInfo).port}/agent-v1.1.0`;
+    const downloads = tempDir('update-files');
+    fs.mkdirSync(path.join(downloads, 'stable'));
+    fs.writeFileSync(path.join(downloads, 'stable/agent-v1.1.0'), NEW);
+    files = await serveDownloads(downloads);
+    url = `${files.url}/downloads/stable/agent-v1.1.0`;
   });
-  afterAll(() => files.server.close());
+  afterAll(() => files.close());
 
   beforeEach(() => {
-    files.state.body = NEW;
-    files.state.ranges = [];
-    files.state.requests = 0;
+    files.replace.clear();
+    files.ranges.length = 0;
     dir = tempDir('update');
     binary = path.join(dir, 'optralis-agent');
     fs.writeFileSync(binary, 'old binary', { mode: 0o755 });
@@ -138,21 +119,21 @@ describe('the agent’s self-update', () => {
     fs.writeFileSync(temporary, NEW.subarray(0, 1000));
     fs.writeFileSync(`${temporary}.json`, JSON.stringify({ sha256: statement().sha256 }));
     expect((await offerTo(updater(), offer()))?.exitCode).toBe(UPDATE_RESTART_EXIT_CODE);
-    expect(files.state.ranges).toEqual(['bytes=1000-']);
+    expect(files.ranges).toEqual(['stable/agent-v1.1.0 bytes=1000-']);
     expect(fs.readFileSync(binary)).toEqual(NEW);
   });
 
   it('refuses a tampered file or a wrong size, keeps the binary, reports once, retries later', async () => {
-    files.state.body = Buffer.from(NEW).fill(0x41, 100, 200);
+    files.replace.set('stable/agent-v1.1.0', Buffer.from(NEW).fill(0x41, 100, 200));
     expect(await offerTo(updater(), offer())).toBeUndefined();
     expect(fs.readFileSync(binary, 'utf8')).toBe('old binary');
     expect(readState(dir).report).toBe('1.1.0: the downloaded file does not match its SHA-256');
     expect(fs.existsSync(temporaryPathOf(binary))).toBe(false);
-    const requests = files.state.requests;
+    const requests = files.requests();
     expect(await offerTo(updater(), offer())).toBeUndefined();
-    expect(files.state.requests).toBe(requests);
+    expect(files.requests()).toBe(requests);
 
-    files.state.body = Buffer.concat([NEW, Buffer.from('more')]);
+    files.replace.set('stable/agent-v1.1.0', Buffer.concat([NEW, Buffer.from('more')]));
     const bigger = statement({ sha256: 'f'.repeat(64), version: '1.2.0' });
     expect(await offerTo(updater(), offer(bigger))).toBeUndefined();
     expect(readState(dir).report).toContain('larger than 4096 bytes');
@@ -160,6 +141,7 @@ describe('the agent’s self-update', () => {
   });
 
   it('refuses bad signatures, unknown keys, expired and replayed statements without downloading', async () => {
+    const before = files.requests();
     const good = offer();
     const cases: [string, unknown][] = [
       ['bad_signature', { ...good, statement: good.statement.replace('1.1.0', '1.1.1') }],
@@ -191,7 +173,7 @@ describe('the agent’s self-update', () => {
     expect(readState(dir).report).toBe(
       'the signed statement of 1.1.0 is older than one already seen',
     );
-    expect(files.state.requests).toBe(0);
+    expect(files.requests()).toBe(before);
     expect(fs.readFileSync(binary, 'utf8')).toBe('old binary');
   });
 

@@ -57,7 +57,10 @@ export async function runWatchdog(
   const now = deps.now ?? (() => new Date());
   for (;;) {
     const pending = readPending(configDir);
-    if (!pending) return 'confirmed';
+    if (!pending) {
+      log.info('update watchdog done: no update is pending any more');
+      return 'confirmed';
+    }
     const left = Date.parse(pending.deadline) - now().getTime();
     if (left <= 0) break;
     await sleep(Math.min(left, deps.pollMs ?? 1000));
