@@ -105,6 +105,18 @@ describe.each(STORES)('on %s, the agent versions admin API', (store) => {
       file_size_bytes: 16_000_000,
     });
 
+    const other = await call(
+      'POST',
+      '/api/agent-versions',
+      sessions.super,
+      release({ version: '1.3.0' }),
+    );
+    const clash = await call('PATCH', `/api/agent-versions/${other.json().id}`, sessions.super, {
+      version: '1.2.0',
+    });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().error.code).toBe('release_exists');
+
     const listed = await call('GET', '/api/agent-versions?platform=linux', sessions.read_only);
     expect(listed.statusCode).toBe(200);
     const row = listAgentVersionsResponseSchema
