@@ -6,9 +6,12 @@ export function temporaryPathOf(binary: string): string {
   return path.join(path.dirname(binary), `.${path.basename(binary)}.update`);
 }
 
-/** The copy of the binary that ran before the last update (the watchdog runs from it). */
+/**
+ * The copy of the binary that ran before the last update (the watchdog runs from it). On
+ * Windows it keeps the `.exe` ending, which Windows needs to start it.
+ */
 export function previousPathOf(binary: string): string {
-  return `${binary}.previous`;
+  return binary.endsWith('.exe') ? `${binary.slice(0, -4)}.previous.exe` : `${binary}.previous`;
 }
 
 function copyAtomic(from: string, to: string): void {

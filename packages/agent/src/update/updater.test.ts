@@ -10,7 +10,7 @@ import { signStatement } from '../../../server/src/releases/signing';
 import { createLog } from '../log';
 import { currentArch, currentPlatform } from '../platform';
 import { readPending, readState, writePending } from './state';
-import { temporaryPathOf } from './swap';
+import { previousPathOf, temporaryPathOf } from './swap';
 import { UPDATE_RESTART_EXIT_CODE, Updater } from './updater';
 import { verifyOffer } from './verify';
 import { runWatchdog } from './watchdog';
@@ -226,6 +226,15 @@ describe('the agent’s self-update', () => {
     expect(exits).toEqual([UPDATE_RESTART_EXIT_CODE]);
     expect(fs.readFileSync(binary, 'utf8')).toBe('old binary');
     expect(readState(dir).report).toContain('1.1.0 did not send a heartbeat in time');
+  });
+
+  it('keeps the previous binary under a name its platform can start', () => {
+    expect(previousPathOf('/usr/local/bin/optralis-agent')).toBe(
+      '/usr/local/bin/optralis-agent.previous',
+    );
+    expect(previousPathOf('C:\\Program Files\\Optralis Agent\\optralis-agent.exe')).toBe(
+      'C:\\Program Files\\Optralis Agent\\optralis-agent.previous.exe',
+    );
   });
 
   it('never accepts a statement changed in any way after signing', () => {

@@ -169,7 +169,7 @@ export class Updater {
       this.refused.add(key);
       log.warn('update refused', { code: verified.refusal.code, reason: verified.refusal.message });
       updateState(configDir, (next) => {
-        next.report = verified.refusal.message;
+        next.report = verified.refusal.message.slice(0, 512);
       });
       return;
     }
