@@ -7,6 +7,7 @@ import { findToken, listTokens } from '../../packages/server/src/tokens/store';
 import { STORES, startServerOn } from '../support/postgres';
 import { type IntactChecks, type Owned, ROUTE_MATRIX, type Role } from '../support/route-matrix';
 import type { TestServer } from '../support/server';
+import { login } from '../support/sessions';
 
 const RANK: Record<Role, number> = { read_only: 0, client_admin: 1, super_admin: 2 };
 const PASSWORD = 'a-long-enough-password';
@@ -28,6 +29,9 @@ describe.each(STORES)(
       async machineActive(id) {
         return (await findMachine(server.ctx.db, id, null))?.revoked_at === null;
       },
+      async machineOnStable(id) {
+        return (await findMachine(server.ctx.db, id, null))?.channel === 'stable';
+      },
     };
 
     beforeAll(async () => {
@@ -44,9 +48,9 @@ describe.each(STORES)(
       for (const [name, role, clientId] of users) {
         const email = `${name}@example.test`;
         await createUser(server.ctx.db, { email, password: PASSWORD, role, clientId }, now);
-        sessions[name] = await login(email, PASSWORD);
+        sessions[name] = await login(server.publicApp, email, PASSWORD);
       }
-      sessions.super = await login('admin@localhost', 'correct-horse-battery');
+      sessions.super = await login(server.publicApp, 'admin@localhost', 'correct-horse-battery');
 
       const base = { clientId: ownerId, createdBy: 'test' };
       const token = await createInstallToken(server.ctx, { ...base, kind: 'command', maxUsage: 5 });
@@ -72,16 +76,6 @@ describe.each(STORES)(
     afterAll(async () => {
       await server?.stop();
     });
-
-    async function login(email: string, password: string): Promise<string> {
-      const answer = await server.publicApp.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { email, password },
-      });
-      expect(answer.statusCode, answer.body).toBe(200);
-      return answer.json().token;
-    }
 
     function call(route: (typeof ROUTE_MATRIX)[number], session: string | undefined) {
       const body = route.body?.(owned);

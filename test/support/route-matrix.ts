@@ -36,6 +36,7 @@ export interface MatrixRoute {
 export interface IntactChecks {
   tokenActive(id: string): Promise<boolean>;
   machineActive(id: string): Promise<boolean>;
+  machineOnStable(id: string): Promise<boolean>;
 }
 
 export const ROUTE_MATRIX: MatrixRoute[] = [
@@ -52,6 +53,30 @@ export const ROUTE_MATRIX: MatrixRoute[] = [
     url: (o) => `/api/machines?client_id=${o.clientId}`,
     role: 'read_only',
     kind: 'list',
+  },
+  {
+    name: 'move a machine to the beta channel',
+    method: 'PUT',
+    url: (o) => `/api/machines/${o.machineId}/channel`,
+    body: () => ({ channel: 'beta' }),
+    role: 'client_admin',
+    kind: 'object',
+    intact: (o, check) => check.machineOnStable(o.machineId),
+  },
+  {
+    name: 'version pin naming the other client',
+    method: 'GET',
+    url: (o) => `/api/agent-versions/pin?client_id=${o.clientId}`,
+    role: 'read_only',
+    kind: 'list',
+  },
+  {
+    name: 'pin a version naming the other client',
+    method: 'PUT',
+    url: (o) => `/api/agent-versions/pin?client_id=${o.clientId}`,
+    body: () => ({ version: '1.0.0' }),
+    role: 'client_admin',
+    kind: 'create',
   },
   {
     name: 'revoke a machine',

@@ -6,6 +6,7 @@ import { hostname, machineHardwareId } from './hardware';
 import { createLog } from './log';
 import { currentArch, currentPlatform, defaultConfigDir } from './platform';
 import { runAgent } from './run';
+import { runWatchdog } from './update/watchdog';
 import { AGENT_VERSION } from './version';
 
 /** Writes with fs.writeSync: under Wine, console output to a pipe fails (EBADF). */
@@ -120,6 +121,14 @@ export async function main(argv: string[]): Promise<number> {
         log,
         signal: controller.signal,
       });
+    });
+
+  program
+    .command('update-watchdog', { hidden: true })
+    .description('restore the previous binary if a new version does not confirm in time')
+    .option('--config-dir <dir>', 'directory holding config.json', defaultConfigDir())
+    .action(async (options: { configDir: string }) => {
+      await runWatchdog(options.configDir, createLog('info'));
     });
 
   try {

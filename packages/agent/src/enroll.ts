@@ -4,6 +4,7 @@ import {
   type AgentConfig,
   type BootstrapRequestInput,
   bootstrapResponseSchema,
+  RELEASE_KEY_FILE,
 } from '@optralis/protocol';
 import { CONFIG_FILE } from './config';
 import { createKeyAndRequest } from './crypto';
@@ -95,6 +96,11 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   writeFileAtomic(keyPath, answer.private_key ?? privateKeyPem, 0o600);
   writeFileAtomic(certPath, answer.certificate, 0o644);
   writeFileAtomic(caPath, answer.ca_cert, 0o644);
+  // The key that signs update offers: without it the agent accepts no update.
+  if (answer.release_key) {
+    const keyFile = path.join(dir, RELEASE_KEY_FILE);
+    writeFileAtomic(keyFile, `${JSON.stringify(answer.release_key, null, 2)}\n`, 0o644);
+  }
 
   const config: AgentConfig = {
     api_url: answer.api_url,

@@ -5,6 +5,7 @@ import { AgentError } from './errors';
 import { collectHeartbeat } from './heartbeat';
 import type { AgentLog } from './log';
 import { AgentTransport, describeError } from './transport';
+import { Updater } from './update/updater';
 
 export interface RunOptions {
   configDir: string;
@@ -32,12 +33,16 @@ export async function runAgent(options: RunOptions): Promise<void> {
   const transport = new AgentTransport(config.api_url, tls);
   const { log } = options;
   log.info('agent started', { api_url: config.api_url, interval: config.interval });
+  // Self-update: confirms a pending update, applies signed offers (see update/).
+  const updates = new Updater({ configDir: options.configDir, log, apply: !options.once });
+  updates.start();
 
   let failures = 0;
   try {
     while (!options.signal?.aborted) {
-      const outcome = await sendHeartbeat(transport);
+      const outcome = await sendHeartbeat(transport, updates.heartbeatFields());
       if (outcome.ok) {
+        await updates.afterHeartbeat(outcome.body);
         if (failures > 0)
           log.info('connection to the server restored', { after_failures: failures });
         failures = 0;
@@ -55,16 +60,17 @@ export async function runAgent(options: RunOptions): Promise<void> {
       await sleep(waitMs, undefined, { signal: options.signal }).catch(() => undefined);
     }
   } finally {
+    updates.stop();
     transport.close();
   }
 }
 
-type Outcome = { ok: true } | { ok: false; code: string; reason: string };
+type Outcome = { ok: true; body: unknown } | { ok: false; code: string; reason: string };
 
-async function sendHeartbeat(transport: AgentTransport): Promise<Outcome> {
+async function sendHeartbeat(transport: AgentTransport, extra: object): Promise<Outcome> {
   try {
-    const response = await transport.postJson('/heartbeat', collectHeartbeat());
-    if (response.status === 200) return { ok: true };
+    const response = await transport.postJson('/heartbeat', { ...collectHeartbeat(), ...extra });
+    if (response.status === 200) return { ok: true, body: response.body };
     const error = describeError(response);
     return { ok: false, code: error.code, reason: `${error.code}: ${error.message}` };
   } catch (error) {

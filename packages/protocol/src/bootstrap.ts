@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { architectureInputSchema, platformSchema } from './platform';
+import { releaseKeyInfoSchema } from './release-statement';
 import { hostnameSchema, pemSchema, plainText } from './text';
 
 /** `POST /api/public/bootstrap`: a machine trades an install token for its certificate. */
@@ -27,6 +28,8 @@ export const bootstrapResponseSchema = z.object({
   public_url: z.string(),
   binary_url: z.string().nullable(),
   channel: z.string(),
+  /** The key that signs update offers; the agent keeps it to verify them. */
+  release_key: releaseKeyInfoSchema.optional(),
 });
 
 export type BootstrapResponse = z.infer<typeof bootstrapResponseSchema>;

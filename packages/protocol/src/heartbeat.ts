@@ -26,12 +26,22 @@ export const heartbeatRequestSchema = z.object({
 
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
 
+/**
+ * An update offer: the spec's three fields, and the signed statement the agent actually trusts
+ * (`statement` is the exact JSON text the release key signed, `signature` its ed25519 signature
+ * in base64, `key_id` which release key signed it).
+ */
 export const updateOfferSchema = z.object({
-  version: z.string(),
-  download_url: z.string(),
-  checksum_sha256: z.string(),
+  version: z.string().max(64),
+  download_url: z.string().max(2048),
+  checksum_sha256: z.string().max(64),
   file_size_bytes: z.number().int().optional(),
+  statement: z.string().max(4096).optional(),
+  signature: z.string().max(256).optional(),
+  key_id: z.string().max(64).optional(),
 });
+
+export type UpdateOffer = z.infer<typeof updateOfferSchema>;
 
 export const heartbeatResponseSchema = z.object({
   status: z.literal('ok'),

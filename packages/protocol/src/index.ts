@@ -5,6 +5,8 @@ export * from './errors';
 export * from './heartbeat';
 export * from './platform';
 export * from './release-metadata';
+export * from './release-statement';
+export * from './releases';
 export * from './tenants';
 export * from './text';
 export * from './tokens';

@@ -12,6 +12,7 @@ import { machineRoutes } from './machines/routes';
 import { observeRequests } from './observability/hooks';
 import { bindRequestContext } from './observability/request-context';
 import { healthRoutes, metricsRoute } from './observability/routes';
+import { releaseRoutes } from './releases/routes';
 import { tokenRoutes } from './tokens/routes';
 import { userRoutes } from './users/routes';
 
@@ -44,6 +45,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     tokenRoutes(scope, ctx);
     auditRoutes(scope, ctx);
     userRoutes(scope, ctx);
+    releaseRoutes(scope, ctx);
   });
   return app;
 }

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCa } from './cli/ca';
 import { CliError } from './cli/output';
+import { registerReleaseKey } from './cli/release-key';
 import { registerServe } from './cli/serve';
 import { registerStoreCommands } from './cli/store-commands';
 import { registerUsers } from './cli/users';
@@ -19,6 +20,7 @@ registerServe(program, json);
 registerCa(program, json);
 registerStoreCommands(program, json);
 registerUsers(program, json);
+registerReleaseKey(program, json);
 
 try {
   await program.parseAsync(process.argv);

@@ -30,6 +30,7 @@ const environmentSchema = z.object({
   AGENT_API_URL: optionalUrl,
   OPTRALIS_DATA_DIR: z.string().min(1).default('./data'),
   OPTRALIS_CA_DIR: optionalText,
+  OPTRALIS_RELEASE_KEY_DIR: optionalText,
   OPTRALIS_DOWNLOADS_DIR: z.string().min(1).default('./deploy/downloads'),
   DATABASE_URL: z
     .string()
@@ -83,6 +84,8 @@ export interface ServerConfig {
   agentApiUrl: string | undefined;
   dataDir: string;
   caDir: string;
+  /** The release signing key; never inside the CA directory (see `loadConfig`). */
+  releaseKeyDir: string;
   downloadsDir: string;
   databaseUrl: string | undefined;
   adminEmail: string;
@@ -143,6 +146,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     ]);
   }
   const dataDir = path.resolve(e.OPTRALIS_DATA_DIR);
+  const caDir = path.resolve(e.OPTRALIS_CA_DIR ?? path.join(dataDir, 'ca'));
+  const releaseKeyDir = path.resolve(
+    e.OPTRALIS_RELEASE_KEY_DIR ?? path.join(dataDir, 'release-key'),
+  );
+  if (isWithin(releaseKeyDir, caDir)) {
+    throw new ConfigError([
+      'OPTRALIS_RELEASE_KEY_DIR: must not be inside the CA directory: the release key is kept ' +
+        'apart from the CA so that one stolen secret cannot forge both',
+    ]);
+  }
   return {
     httpHost: e.OPTRALIS_HTTP_HOST,
     httpPort: e.OPTRALIS_HTTP_PORT,
@@ -151,7 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     publicUrl: e.OPTRALIS_PUBLIC_URL,
     agentApiUrl: e.AGENT_API_URL,
     dataDir,
-    caDir: path.resolve(e.OPTRALIS_CA_DIR ?? path.join(dataDir, 'ca')),
+    caDir,
+    releaseKeyDir,
     downloadsDir: path.resolve(e.OPTRALIS_DOWNLOADS_DIR),
     databaseUrl: e.DATABASE_URL,
     adminEmail: e.OPTRALIS_ADMIN_EMAIL,
@@ -176,6 +190,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       port: e.OPTRALIS_METRICS_PORT,
     },
   };
+}
+
+function isWithin(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /** Where a listener can be reached from this machine, for defaults printed and returned. */

@@ -4,6 +4,7 @@ import type { ServerConfig } from './config';
 import type { Db } from './db/database';
 import type { Clock } from './ids';
 import type { Metrics } from './observability/metrics';
+import type { ReleaseKey } from './releases/signing';
 
 /** Everything a route or service may use, built once at start-up and passed down. */
 export interface AppContext {
@@ -17,6 +18,8 @@ export interface AppContext {
   log: Logger;
   jwtSecret: Uint8Array;
   metrics: Metrics;
+  /** Signs update offers; kept apart from the CA. */
+  releaseKey: ReleaseKey;
   /** Where people and agents reach the two listeners; settled once they listen. */
   urls: { publicUrl: string; agentApiUrl: string };
 }

@@ -6,6 +6,8 @@ export const ERROR_CATALOGUE = {
   validation_failed: { status: 400, message: 'The request is not valid.' },
   invalid_hostname: { status: 400, message: 'The host name is not valid.' },
   invalid_arch: { status: 400, message: 'The architecture is not supported.' },
+  invalid_channel: { status: 400, message: 'The channel must be stable or beta.' },
+  invalid_platform: { status: 400, message: 'The platform must be windows or linux.' },
   invalid_csr: { status: 400, message: 'The certificate signing request is not valid.' },
   token_invalid: { status: 403, message: 'The install token is not valid.' },
   token_expired: { status: 403, message: 'The install token has expired.' },
@@ -21,11 +23,19 @@ export const ERROR_CATALOGUE = {
       'Another active machine of this client has the same hardware id under a different host ' +
       'name; revoke it first if this machine replaces it.',
   },
+  release_exists: {
+    status: 409,
+    message: 'A version with this version, channel, platform and architecture already exists.',
+  },
   email_taken: { status: 409, message: 'A user with this email already exists.' },
   unauthorized: { status: 401, message: 'Sign in first.' },
   login_failed: { status: 401, message: 'The email or the password is wrong.' },
   forbidden: { status: 403, message: 'Your role does not allow this action.' },
   not_found: { status: 404, message: 'Not found.' },
+  no_release: {
+    status: 404,
+    message: 'No active release for this channel, platform and architecture.',
+  },
   rate_limited: { status: 429, message: 'Too many requests; wait and try again.' },
   client_certificate_required: {
     status: 401,

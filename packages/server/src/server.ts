@@ -26,6 +26,7 @@ import { createLogger } from './logger';
 import { ONLINE_WINDOW_MS } from './machines/routes';
 import { countMachinesSeenSince } from './machines/store';
 import { createMetrics } from './observability/metrics';
+import { openReleaseKey } from './releases/signing';
 import { putSettingIfAbsent } from './settings/store';
 
 export interface RunningServer {
@@ -65,6 +66,7 @@ export async function startServer(
     );
   }
   const trust = await loadCaTrust(config.caDir);
+  const releaseKey = openReleaseKey(config.releaseKeyDir, log);
   const ca = trust.active;
   // Builds land here; an empty directory is a valid start (readiness checks it is readable).
   fs.mkdirSync(config.downloadsDir, { recursive: true });
@@ -89,6 +91,7 @@ export async function startServer(
     clock,
     log,
     jwtSecret,
+    releaseKey,
     metrics: createMetrics(() =>
       countMachinesSeenSince(db, new Date(clock().getTime() - ONLINE_WINDOW_MS)),
     ),

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import { parseInput } from '../http/validate';
 import { recordHeartbeat } from '../machines/store';
+import { updateForHeartbeat } from '../releases/offer-service';
 import { checkContentEncoding } from './body';
 import { authenticateMachine, type MachinePrincipal } from './identity';
 
@@ -32,12 +33,14 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/heartbeat', async (request) => {
     const machine = principal(request);
     const body = parseInput(heartbeatRequestSchema, request.body);
+    // Releases: the signed update offer, if any (reads the version stored before this one).
+    const update = await updateForHeartbeat(ctx, machine, body);
     await recordHeartbeat(ctx.db, machine.machineId, {
       agent_version: body.version,
       platform: body.platform,
       arch: body.arch,
       last_seen_at: ctx.clock().toISOString(),
     });
-    return { status: 'ok' as const };
+    return { status: 'ok' as const, ...(update ? { update } : {}) };
   });
 }

@@ -128,6 +128,64 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('users_client').on('users').column('client_id').execute();
     },
   },
+  '0003_agent_versions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('agent_versions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('platform', 'text', (c) => c.notNull())
+        .addColumn('architecture', 'text', (c) => c.notNull())
+        .addColumn('checksum_sha256', 'text', (c) => c.notNull())
+        .addColumn('file_size_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('download_url', 'text', (c) => c.notNull())
+        .addColumn('release_date', 'text', (c) => c.notNull())
+        .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        // Staged rollout: the share of machines offered the release, and a pause switch.
+        .addColumn('rollout_percent', 'integer', (c) => c.notNull().defaultTo(100))
+        .addColumn('rollout_paused', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('agent_versions_release', [
+          'version',
+          'channel',
+          'platform',
+          'architecture',
+        ])
+        .execute();
+      await db.schema
+        .createIndex('agent_versions_target')
+        .on('agent_versions')
+        .columns(['channel', 'platform', 'architecture', 'is_active'])
+        .execute();
+
+      // A client's machines are offered no release above its pin.
+      await db.schema
+        .createTable('agent_version_pins')
+        .addColumn('client_id', 'text', (c) => c.primaryKey().references('clients.id'))
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .execute();
+
+      // One row: the release catalogue's sequence, raised by every change to the releases and
+      // signed into every update offer, so that agents can refuse older statements.
+      await db.schema
+        .createTable('release_catalogue')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('sequence', 'bigint', (c) => c.notNull())
+        .execute();
+      await sql`INSERT INTO release_catalogue (id, sequence) VALUES (1, 0)`.execute(db);
+
+      // Statistics per version count machines by the version they report.
+      await db.schema
+        .createIndex('machines_agent_version')
+        .on('machines')
+        .column('agent_version')
+        .execute();
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {

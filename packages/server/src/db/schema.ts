@@ -10,6 +10,9 @@ export interface Database {
   certificates: CertificatesTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  agent_versions: AgentVersionsTable;
+  agent_version_pins: AgentVersionPinsTable;
+  release_catalogue: ReleaseCatalogueTable;
 }
 
 export interface ClientsTable {
@@ -91,4 +94,35 @@ export interface AuditEventsTable {
 export interface SettingsTable {
   key: string;
   value: string;
+}
+
+export interface AgentVersionsTable {
+  id: string;
+  version: string;
+  channel: 'stable' | 'beta';
+  platform: 'linux' | 'windows';
+  architecture: 'amd64' | 'arm64';
+  checksum_sha256: string;
+  /** PostgreSQL returns bigint as a string: read it through `Number`. */
+  file_size_bytes: number | string;
+  download_url: string;
+  release_date: string;
+  /** 1 or 0: neither store has a portable boolean. */
+  is_active: number;
+  created_at: string;
+  rollout_percent: number;
+  rollout_paused: number;
+  updated_at: string;
+}
+
+export interface AgentVersionPinsTable {
+  client_id: string;
+  version: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface ReleaseCatalogueTable {
+  id: number;
+  sequence: number | string;
 }

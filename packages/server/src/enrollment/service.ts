@@ -173,5 +173,6 @@ function response(
     public_url: ctx.urls.publicUrl,
     binary_url: linuxBinaryUrl(ctx, request.arch ?? 'amd64', 'stable'),
     channel: 'stable',
+    release_key: ctx.releaseKey.info,
   };
 }

@@ -1,0 +1,298 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  agentVersionSchema,
+  availableDownloadsResponseSchema,
+  listAgentVersionsResponseSchema,
+} from '@optralis/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORES, startServerOn } from '../../../../test/support/postgres';
+import type { TestServer } from '../../../../test/support/server';
+import { login } from '../../../../test/support/sessions';
+import { listAudit } from '../audit/store';
+import { createUser } from '../auth/store';
+import { createClient } from '../clients/store';
+
+const HASH = 'c0ffee'.padEnd(64, '0');
+const PASSWORD = 'a-long-enough-password';
+
+const release = (overrides: Record<string, unknown> = {}) => ({
+  version: '1.2.0',
+  channel: 'stable',
+  platform: 'linux',
+  architecture: 'amd64',
+  checksum_sha256: HASH.toUpperCase(),
+  file_size_bytes: 15_000_000,
+  download_url: 'https://optralis.example/downloads/stable/optralis-agent-linux-amd64-v1.2.0',
+  ...overrides,
+});
+
+function linuxMetadata(version: string, channel: string) {
+  return {
+    version,
+    channel,
+    platform: 'linux',
+    architectures: {
+      amd64: {
+        filename: `optralis-agent-linux-amd64-v${version}`,
+        checksum_sha256: 'AB'.repeat(32),
+        file_size_bytes: 1234,
+      },
+      arm64: {
+        filename: `optralis-agent-linux-arm64-v${version}`,
+        checksum_sha256: 'cd'.repeat(32),
+        file_size_bytes: 1200,
+      },
+    },
+    build_time: '2025-12-17T10:30:00Z',
+  };
+}
+
+describe.each(STORES)('on %s, the agent versions admin API', (store) => {
+  let server: TestServer;
+  const sessions: Record<string, string> = {};
+
+  beforeAll(async () => {
+    server = await startServerOn(store, { env: { OPTRALIS_LOGIN_RATE: '0' } });
+    const now = new Date();
+    const clientId = (await createClient(server.ctx.db, 'Acme', now)).id;
+    for (const role of ['client_admin', 'read_only'] as const) {
+      const email = `${role}@acme.test`;
+      await createUser(server.ctx.db, { email, password: PASSWORD, role, clientId }, now);
+      sessions[role] = await login(server.publicApp, email, PASSWORD);
+    }
+    sessions.super = await login(server.publicApp, 'admin@localhost', 'correct-horse-battery');
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  function call(method: string, url: string, session?: string, payload?: unknown) {
+    return server.publicApp.inject({
+      method: method as 'GET',
+      url,
+      headers: session ? { authorization: `Bearer ${session}` } : {},
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    });
+  }
+
+  it('creates, lists, edits, deactivates and deletes a version, with audit events', async () => {
+    const created = await call('POST', '/api/agent-versions', sessions.super, release());
+    expect(created.statusCode, created.body).toBe(201);
+    const version = agentVersionSchema.parse(created.json());
+    expect(version).toMatchObject({
+      version: '1.2.0',
+      checksum_sha256: HASH,
+      is_active: true,
+      rollout_percent: 100,
+      rollout_paused: false,
+    });
+
+    const again = await call('POST', '/api/agent-versions', sessions.super, release());
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('release_exists');
+
+    const edited = await call('PATCH', `/api/agent-versions/${version.id}`, sessions.super, {
+      is_active: false,
+      rollout_percent: 10,
+      file_size_bytes: 16_000_000,
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect(edited.json()).toMatchObject({
+      is_active: false,
+      rollout_percent: 10,
+      file_size_bytes: 16_000_000,
+    });
+
+    const other = await call(
+      'POST',
+      '/api/agent-versions',
+      sessions.super,
+      release({ version: '1.3.0' }),
+    );
+    const clash = await call('PATCH', `/api/agent-versions/${other.json().id}`, sessions.super, {
+      version: '1.2.0',
+    });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().error.code).toBe('release_exists');
+
+    const listed = await call('GET', '/api/agent-versions?platform=linux', sessions.read_only);
+    expect(listed.statusCode).toBe(200);
+    const row = listAgentVersionsResponseSchema
+      .parse(listed.json())
+      .versions.find((item) => item.id === version.id);
+    expect(row).toMatchObject({ is_active: false, machine_count: 0, file_size_bytes: 16_000_000 });
+    expect(row?.created_at).toBe(version.created_at);
+
+    const deleted = await call('DELETE', `/api/agent-versions/${version.id}`, sessions.super);
+    expect(deleted.statusCode).toBe(204);
+    const gone = await call('DELETE', `/api/agent-versions/${version.id}`, sessions.super);
+    expect(gone.json().error.code).toBe('not_found');
+
+    const actions = (await listAudit(server.ctx.db, null))
+      .filter((event) => event.subject === version.id)
+      .map((event) => event.action);
+    expect(actions.sort()).toEqual(['release.created', 'release.deleted', 'release.updated']);
+  });
+
+  it('refuses bad fields with the field named', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ version: '1.2' }, 'version'],
+      [{ channel: 'nightly' }, 'channel'],
+      [{ checksum_sha256: 'abc' }, 'checksum_sha256'],
+      [{ download_url: 'file:///etc/passwd' }, 'download_url'],
+      [{ file_size_bytes: 0 }, 'file_size_bytes'],
+      [{ rollout_percent: 101 }, 'rollout_percent'],
+      [{ surprise: true }, ''],
+    ];
+    for (const [change, field] of cases) {
+      const answer = await call('POST', '/api/agent-versions', sessions.super, release(change));
+      expect(answer.statusCode, JSON.stringify(change)).toBe(400);
+      expect(answer.json().error.code).toBe('validation_failed');
+      if (field) expect(answer.json().error.field).toBe(field);
+    }
+  });
+
+  it('lets only super-admins change versions; everyone signed in may read them', async () => {
+    const made = await call(
+      'POST',
+      '/api/agent-versions',
+      sessions.super,
+      release({ version: '2.0.0' }),
+    );
+    const id = made.json().id as string;
+    for (const session of [sessions.client_admin, sessions.read_only]) {
+      const attempts = [
+        call('POST', '/api/agent-versions', session, release({ version: '9.9.9' })),
+        call('PATCH', `/api/agent-versions/${id}`, session, { is_active: false }),
+        call('DELETE', `/api/agent-versions/${id}`, session),
+        call('GET', '/api/agent-versions/available-downloads', session),
+        call('POST', '/api/agent-versions/import', session, {}),
+        call('PUT', '/api/agent/requirements', session, { min_windows_version: 1 }),
+      ];
+      for (const answer of await Promise.all(attempts)) {
+        expect(answer.statusCode).toBe(403);
+        expect(answer.json().error.code).toBe('forbidden');
+      }
+      expect((await call('GET', '/api/agent-versions', session)).statusCode).toBe(200);
+    }
+    expect((await call('GET', '/api/agent-versions')).statusCode).toBe(401);
+    const still = await call('GET', '/api/agent-versions', sessions.super);
+    expect(still.json().versions.find((v: { id: string }) => v.id === id).is_active).toBe(true);
+  });
+
+  it('lists what the metadata files offer, names bad files and imports the rest', async () => {
+    const dir = server.config.downloadsDir;
+    for (const channel of ['stable', 'beta'])
+      fs.mkdirSync(path.join(dir, channel), { recursive: true });
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    fs.writeFileSync(
+      path.join(dir, 'stable/metadata-linux.json'),
+      Buffer.concat([bom, Buffer.from(JSON.stringify(linuxMetadata('3.0.0', 'stable')))]),
+    );
+    fs.writeFileSync(path.join(dir, 'stable/metadata-windows.json'), '{"version": ');
+    fs.writeFileSync(
+      path.join(dir, 'beta/metadata-windows.json'),
+      Buffer.from(JSON.stringify({ version: '3.1.0-beta.1' }), 'utf16le'),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'beta/metadata-linux.json'),
+      JSON.stringify(linuxMetadata('3.1.0-beta.1', 'stable')),
+    );
+
+    const listed = await call('GET', '/api/agent-versions/available-downloads', sessions.super);
+    expect(listed.statusCode, listed.body).toBe(200);
+    const body = availableDownloadsResponseSchema.parse(listed.json());
+    expect(body.downloads.map((d) => `${d.channel} ${d.architecture} ${d.version}`)).toEqual([
+      'stable amd64 3.0.0',
+      'stable arm64 3.0.0',
+    ]);
+    expect(body.downloads[0]).toMatchObject({
+      checksum_sha256: 'ab'.repeat(32),
+      imported: false,
+      download_url: `${server.publicUrl}/downloads/stable/optralis-agent-linux-amd64-v3.0.0`,
+      source: 'stable/metadata-linux.json',
+    });
+    expect(body.errors.map((e) => [e.file, e.problem])).toEqual([
+      ['stable/metadata-windows.json', 'bad_json'],
+      ['beta/metadata-windows.json', 'utf16'],
+      ['beta/metadata-linux.json', 'invalid'],
+    ]);
+    expect(body.errors[2]?.message).toContain('beta/metadata-linux.json: channel:');
+
+    const imported = await call('POST', '/api/agent-versions/import', sessions.super, {
+      architecture: 'amd64',
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
+    expect(imported.json().imported).toHaveLength(1);
+    expect(imported.json().imported[0]).toMatchObject({
+      version: '3.0.0',
+      architecture: 'amd64',
+      release_date: '2025-12-17T10:30:00Z',
+      file_size_bytes: 1234,
+    });
+    expect(imported.json().errors).toHaveLength(3);
+
+    const all = await call('POST', '/api/agent-versions/import', sessions.super, {});
+    expect(all.json().imported.map((v: { architecture: string }) => v.architecture)).toEqual([
+      'arm64',
+    ]);
+    expect(all.json().already_imported).toEqual(['stable/optralis-agent-linux-amd64-v3.0.0']);
+    const after = availableDownloadsResponseSchema.parse(
+      (await call('GET', '/api/agent-versions/available-downloads', sessions.super)).json(),
+    );
+    expect(after.downloads.every((d) => d.imported && d.agent_version_id)).toBe(true);
+  });
+
+  it('serves the latest version with the spec’s defaults, and refuses unknown values', async () => {
+    await call('POST', '/api/agent-versions', sessions.super, {
+      ...release({ platform: 'windows', version: '4.0.0' }),
+      download_url: 'https://optralis.example/downloads/stable/optralis-agent-v4.0.0.exe',
+    });
+    await call('POST', '/api/agent-versions', sessions.super, {
+      ...release({ platform: 'windows', version: '4.1.0', rollout_percent: 10 }),
+    });
+    const latest = await call('GET', '/api/agent/latest-version');
+    expect(latest.statusCode, latest.body).toBe(200);
+    expect(latest.json()).toMatchObject({
+      version: '4.0.0',
+      channel: 'stable',
+      platform: 'windows',
+      architecture: 'amd64',
+    });
+    const none = await call('GET', '/api/agent/latest-version?channel=beta&platform=linux');
+    expect(none.statusCode).toBe(404);
+    expect(none.json().error.code).toBe('no_release');
+    for (const [query, code] of [
+      ['channel=nightly', 'invalid_channel'],
+      ['platform=macos', 'invalid_platform'],
+      ['architecture=riscv64', 'invalid_arch'],
+      ['colour=blue', 'validation_failed'],
+    ]) {
+      const answer = await call('GET', `/api/agent/latest-version?${query}`);
+      expect(answer.statusCode, query).toBe(400);
+      expect(answer.json().error.code).toBe(code);
+    }
+  });
+
+  it('serves the OS requirements publicly, with the default until an admin changes them', async () => {
+    expect((await call('GET', '/agent/requirements')).json()).toEqual({
+      min_windows_version: 17763,
+      message: null,
+    });
+    const changed = await call('PUT', '/api/agent/requirements', sessions.super, {
+      min_windows_version: 19045,
+      message: 'Windows 10 22H2 au minimum',
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect((await call('GET', '/agent/requirements')).json()).toEqual({
+      min_windows_version: 19045,
+      message: 'Windows 10 22H2 au minimum',
+    });
+    const bad = await call('PUT', '/api/agent/requirements', sessions.super, {
+      min_windows_version: 'ten',
+    });
+    expect(bad.json().error.field).toBe('min_windows_version');
+  });
+});
