@@ -47,11 +47,10 @@ describe('a linux-amd64 agent updates itself from 1.0.0 to 1.1.0, and refuses fo
     });
     downloadsDir = tempDir('update-downloads');
     fs.mkdirSync(path.join(downloadsDir, 'stable'));
+    // The attacks below are served from a download path the attacker controls.
     downloads = await serveDownloads(downloadsDir);
-    // Imported rows point at OPTRALIS_PUBLIC_URL/downloads/…: the stand-in serves them.
-    server = await startTestServer({
-      env: { OPTRALIS_DOWNLOADS_DIR: downloadsDir, OPTRALIS_PUBLIC_URL: downloads.url },
-    });
+    // Imported rows point at the server's own /downloads/…, which serves the real update.
+    server = await startTestServer({ env: { OPTRALIS_DOWNLOADS_DIR: downloadsDir } });
     publicUrl = `http://127.0.0.1:${(server.publicApp.server.address() as AddressInfo).port}`;
   });
 
@@ -121,7 +120,7 @@ describe('a linux-amd64 agent updates itself from 1.0.0 to 1.1.0, and refuses fo
         version: '1.1.0',
         platform: 'linux',
         architecture: 'amd64',
-        download_url: `${downloads.url}/downloads/stable/optralis-agent-linux-amd64-v1.1.0`,
+        download_url: `${publicUrl}/downloads/stable/optralis-agent-linux-amd64-v1.1.0`,
       },
     ]);
 
@@ -263,7 +262,10 @@ describe('a linux-amd64 agent updates itself from 1.0.0 to 1.1.0, and refuses fo
     );
     expect(report.version).toBe('1.0.0');
     expect(service.exits[0]).toBe(75);
-    expect(service.exits.slice(1).every((code) => code === 3)).toBe(true);
+    expect(
+      service.exits.slice(1).every((code) => code === 3),
+      String(service.exits),
+    ).toBe(true);
     expect(sha256(agent.binary)).toBe(sha256(old.files['linux-amd64']));
 
     // The broken release is not tried again.

@@ -15,8 +15,8 @@ export interface DownloadsServer {
 }
 
 /**
- * A stand-in for the downloads module (`GET /downloads/{channel}/{file}` with byte ranges) until
- * it is on this branch: serves `dir/{channel}/{file}`, and lets a test swap a file's bytes.
+ * A download server on the attacker's side of the path: serves `dir/{channel}/{file}` with byte
+ * ranges like the real one, and lets a test swap a file's bytes for its own.
  */
 export async function serveDownloads(dir: string): Promise<DownloadsServer> {
   const ranges: string[] = [];

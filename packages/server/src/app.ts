@@ -4,6 +4,7 @@ import { auditRoutes } from './audit/routes';
 import { authRoutes } from './auth/routes';
 import { clientRoutes } from './clients/routes';
 import type { AppContext } from './context';
+import { downloadRoutes } from './downloads/routes';
 import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
@@ -46,6 +47,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     auditRoutes(scope, ctx);
     userRoutes(scope, ctx);
     releaseRoutes(scope, ctx);
+    downloadRoutes(scope, ctx);
   });
   return app;
 }

@@ -36,6 +36,14 @@ export const ERROR_CATALOGUE = {
     status: 404,
     message: 'No active release for this channel, platform and architecture.',
   },
+  range_not_satisfiable: {
+    status: 416,
+    message: 'The requested byte range is outside the file.',
+  },
+  precondition_failed: {
+    status: 412,
+    message: 'The file changed since the version the request was conditional on.',
+  },
   rate_limited: { status: 429, message: 'Too many requests; wait and try again.' },
   client_certificate_required: {
     status: 401,

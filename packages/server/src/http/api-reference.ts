@@ -38,6 +38,7 @@ import {
   versionPinResponseSchema,
 } from '@optralis/protocol';
 import { z } from 'zod';
+import { downloadParams } from '../downloads/routes';
 
 /** One route of the reference: where it lives, what it takes and what it answers. */
 export interface ApiRoute {
@@ -69,6 +70,11 @@ const noContent = z.null().describe('Done; no body.');
 const text = (description: string) => ({
   description,
   content: { 'text/plain': { schema: z.string() } },
+});
+
+const binary = (description: string) => ({
+  description,
+  content: { 'application/octet-stream': { schema: z.string().describe('bytes') } },
 });
 
 /**
@@ -296,6 +302,23 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     security: 'bearer',
     body: updateAgentRequirementsRequestSchema,
     responses: { 200: agentRequirementsSchema, ...errors(400, 401, 403) },
+  },
+  'GET /downloads/:channel/:file': {
+    listener: 'public',
+    tag: 'releases',
+    summary: 'An agent build or its metadata file, from the downloads directory (public)',
+    description:
+      'Channel stable or beta. Answers with Content-Length, ETag and Last-Modified; supports ' +
+      'conditional requests and one byte range (Range: bytes=N-) for resumed downloads; sends ' +
+      "the build's precompressed .gz with Content-Encoding: gzip when the client accepts gzip " +
+      'and asks for no range.',
+    params: downloadParams,
+    responses: {
+      200: binary('The file.'),
+      206: binary('The requested byte range.'),
+      304: noContent,
+      ...errors(400, 404, 412, 416),
+    },
   },
   'GET /healthz': {
     listener: 'public',

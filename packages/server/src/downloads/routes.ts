@@ -1,0 +1,74 @@
+import send from '@fastify/send';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+import { parseInput } from '../http/validate';
+import {
+  cacheControlFor,
+  checkFileName,
+  chooseRepresentation,
+  contentTypeFor,
+  parseChannel,
+} from './files';
+
+/** send's own refusals, in the API's error shape (the range refusal keeps its Content-Range). */
+function refusal(status: number, contentRange: string | undefined): AppError {
+  if (status === 416) {
+    const size = contentRange?.split('/')[1];
+    return new AppError('range_not_satisfiable', `The range is outside the file (${size} bytes).`);
+  }
+  if (status === 412) return new AppError('precondition_failed');
+  return new AppError('not_found', 'No such download.');
+}
+
+export const downloadParams = z.object({
+  channel: z.string().max(32),
+  file: z.string().max(256),
+});
+
+/** Large reads keep the event loop free while a ~100 MB build streams to many clients. */
+const READ_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * `GET /downloads/{channel}/{file}`: agent builds and their metadata, with their length, an
+ * ETag and Last-Modified for conditional requests, byte ranges for resumed downloads, and the
+ * build's precompressed `.gz` when the client accepts gzip. Nothing is compressed per request.
+ */
+export function downloadRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/downloads/:channel/:file', async (request, reply) => {
+    const params = parseInput(downloadParams, request.params);
+    const channel = parseChannel(params.channel);
+    const name = checkFileName(params.file);
+    const chosen = chooseRepresentation(ctx.config.downloadsDir, channel, name, {
+      'accept-encoding': request.headers['accept-encoding'],
+      range: request.headers.range,
+    });
+
+    const result = await send(request.raw, `/${encodeURIComponent(chosen.name)}`, {
+      root: chosen.root,
+      dotfiles: 'deny',
+      index: false,
+      cacheControl: false,
+      contentType: false,
+      acceptRanges: chosen.encoding === undefined,
+      highWaterMark: READ_CHUNK_BYTES,
+    });
+    if (result.type !== 'file') {
+      result.stream.destroy();
+      const range = result.headers['Content-Range'];
+      if (range) reply.header('content-range', range);
+      throw refusal(result.statusCode, range);
+    }
+
+    reply.status(result.statusCode).headers(result.headers);
+    reply.header('vary', 'Accept-Encoding');
+    reply.header('cache-control', cacheControlFor(name));
+    if (result.statusCode !== 304) reply.header('content-type', contentTypeFor(name));
+    if (chosen.encoding) reply.header('content-encoding', chosen.encoding);
+    if (!name.endsWith('.json')) {
+      reply.header('content-disposition', `attachment; filename="${name}"`);
+    }
+    return reply.send(result.stream);
+  });
+}
