@@ -81,7 +81,8 @@ export async function runWatchdog(
 export function restorePending(configDir: string, why: string) {
   const pending = claimPending(configDir);
   if (!pending) return undefined;
-  restoreBinary(pending.binary, pending.previous);
+  // The failure is recorded before the binary goes back: the restored version, started by the
+  // service manager at any moment, must already know not to take the same release again.
   updateState(configDir, (state) =>
     recordFailure(state, {
       version: pending.to_version,
@@ -89,5 +90,6 @@ export function restorePending(configDir: string, why: string) {
       reason: `${pending.to_version} ${why}; ${pending.from_version} was restored`,
     }),
   );
+  restoreBinary(pending.binary, pending.previous);
   return pending;
 }
