@@ -21,7 +21,7 @@ function sample(text: string, name: string, labels = ''): number {
  * from the server's own metrics.
  */
 export async function handshakeBench(options: HandshakeOptions): Promise<BenchResult> {
-  const server = await startServerProcess({ OPTRALIS_METRICS_TOKEN: METRICS_TOKEN });
+  const server = await startServerProcess({ OPTRALIS_METRICS_TOKEN: METRICS_TOKEN }, 'handshakes');
   try {
     const { identities, ca } = await enrollIdentities(server, options.agents);
     const scrape = async () => {

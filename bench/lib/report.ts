@@ -4,6 +4,8 @@ export interface BenchResult {
   rows: Record<string, string | number>[];
   ratios: Ratio[];
   notes?: string[];
+  /** Figures worth comparing between commits that are not ratios (sizes, fleet sizes). */
+  metrics?: Record<string, number>;
 }
 
 export interface Ratio {
@@ -39,6 +41,36 @@ export function printResult(result: BenchResult): void {
   for (const ratio of result.ratios) {
     out.push(
       `ratio ${ratio.name}: ${ratio.value.toFixed(3)} (target ${ratio.target.op} ${ratio.target.value}) ${meets(ratio) ? 'met' : 'NOT MET'}`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/**
+ * The last lines of a run: every ratio of every benchmark. With repeated runs, the median and
+ * the spread (lowest to highest), because a shared machine moves numbers from run to run.
+ */
+export function printSummary(runs: BenchResult[][]): void {
+  const byName = new Map<string, Ratio[]>();
+  for (const run of runs) {
+    for (const result of run) {
+      for (const ratio of result.ratios) {
+        const key = `${result.name}: ${ratio.name}`;
+        byName.set(key, [...(byName.get(key) ?? []), ratio]);
+      }
+    }
+  }
+  if (byName.size === 0) return;
+  const out = ['', `== ratios (${runs.length} run${runs.length === 1 ? '' : 's'})`];
+  for (const [name, ratios] of byName) {
+    const values = ratios.map((ratio) => ratio.value).sort((a, b) => a - b);
+    const first = ratios[0] as Ratio;
+    const median = percentile(values, 50);
+    const met = meets({ ...first, value: median });
+    const spread =
+      values.length > 1 ? ` (runs: ${values.map((value) => value.toFixed(3)).join(', ')})` : '';
+    out.push(
+      `${name}: ${median.toFixed(3)}${spread}, target ${first.target.op} ${first.target.value}: ${met ? 'met' : 'NOT MET'}`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);
