@@ -1,3 +1,4 @@
+import { METRICS_TOKEN, readCounters } from './lib/metrics';
 import { enrollIdentities, startLoad, startServerProcess } from './lib/processes';
 import type { BenchResult } from './lib/report';
 
@@ -6,13 +7,6 @@ export interface HandshakeOptions {
   intervalMs: number;
   warmupMs: number;
   windowMs: number;
-}
-
-const METRICS_TOKEN = 'benchmark-metrics-token-0123456789';
-
-function sample(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name}${labels} `));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
 /**
@@ -24,19 +18,7 @@ export async function handshakeBench(options: HandshakeOptions): Promise<BenchRe
   const server = await startServerProcess({ OPTRALIS_METRICS_TOKEN: METRICS_TOKEN }, 'handshakes');
   try {
     const { identities, ca } = await enrollIdentities(server, options.agents);
-    const scrape = async () => {
-      const response = await fetch(`${server.publicUrl}/metrics`, {
-        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
-      });
-      const text = await response.text();
-      return {
-        handshakes:
-          sample(text, 'optralis_agent_tls_handshakes_total', '{resumed="false"}') +
-          sample(text, 'optralis_agent_tls_handshakes_total', '{resumed="true"}'),
-        resumed: sample(text, 'optralis_agent_tls_handshakes_total', '{resumed="true"}'),
-        heartbeats: sample(text, 'optralis_heartbeats_total', '{outcome="ok"}'),
-      };
-    };
+    const scrape = () => readCounters(server.publicUrl);
     const running = startLoad<{ statuses: Record<string, number> }>('agents.ts', {
       url: server.agentApiUrl,
       identities,

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { enrollmentBench } from './enrollment';
+import { footprintBench } from './footprint';
 import { handshakeBench } from './handshakes';
 import { heartbeatBench } from './heartbeat';
 import { profileServersInto, ROOT } from './lib/processes';
@@ -32,6 +33,11 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<BenchResult>> = {
       connections: 16,
       durationMs: options.quick ? 3000 : 10_000,
       bodyBytes: 2048,
+    }),
+  footprint: (options) =>
+    footprintBench({
+      warmupMs: options.quick ? 5000 : 15_000,
+      windowMs: options.quick ? 30_000 : 180_000,
     }),
   handshakes: (options) =>
     handshakeBench({
