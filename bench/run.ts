@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
+import { agentBuildBench } from './build';
 import { enrollmentBench } from './enrollment';
 import { footprintBench } from './footprint';
 import { handshakeBench } from './handshakes';
@@ -34,6 +35,7 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<BenchResult>> = {
       durationMs: options.quick ? 3000 : 10_000,
       bodyBytes: 2048,
     }),
+  build: () => agentBuildBench(),
   footprint: (options) =>
     footprintBench({
       warmupMs: options.quick ? 5000 : 15_000,

@@ -11,14 +11,22 @@ export interface BenchResult {
 export interface Ratio {
   name: string;
   value: number;
-  /** `>= x` or `<= x`. */
-  target: { op: '>=' | '<='; value: number };
+  /** `>= x` or `<= x`; none for a ratio that is only reported. */
+  target?: { op: '>=' | '<='; value: number };
 }
 
-export function meets(ratio: Ratio): boolean {
+/** Whether the target is met; undefined when the ratio has no target. */
+export function meets(ratio: Ratio): boolean | undefined {
+  if (!ratio.target) return undefined;
   return ratio.target.op === '>='
     ? ratio.value >= ratio.target.value
     : ratio.value <= ratio.target.value;
+}
+
+function verdict(ratio: Ratio): string {
+  const met = meets(ratio);
+  if (met === undefined || !ratio.target) return ' (reported, no target)';
+  return `, target ${ratio.target.op} ${ratio.target.value}: ${met ? 'met' : 'NOT MET'}`;
 }
 
 /** Prints the table, the notes, then the ratios last. */
@@ -39,9 +47,7 @@ export function printResult(result: BenchResult): void {
   for (const row of result.rows) out.push(line(columns.map((column) => cell(row[column]))));
   for (const note of result.notes ?? []) out.push(note);
   for (const ratio of result.ratios) {
-    out.push(
-      `ratio ${ratio.name}: ${ratio.value.toFixed(3)} (target ${ratio.target.op} ${ratio.target.value}) ${meets(ratio) ? 'met' : 'NOT MET'}`,
-    );
+    out.push(`ratio ${ratio.name}: ${ratio.value.toFixed(3)}${verdict(ratio)}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
@@ -66,12 +72,9 @@ export function printSummary(runs: BenchResult[][]): void {
     const values = ratios.map((ratio) => ratio.value).sort((a, b) => a - b);
     const first = ratios[0] as Ratio;
     const median = percentile(values, 50);
-    const met = meets({ ...first, value: median });
     const spread =
       values.length > 1 ? ` (runs: ${values.map((value) => value.toFixed(3)).join(', ')})` : '';
-    out.push(
-      `${name}: ${median.toFixed(3)}${spread}, target ${first.target.op} ${first.target.value}: ${met ? 'met' : 'NOT MET'}`,
-    );
+    out.push(`${name}: ${median.toFixed(3)}${spread}${verdict({ ...first, value: median })}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
