@@ -95,9 +95,11 @@ function readBlock(source: ByteSource, trailer: Trailer): Uint8Array {
   return zip;
 }
 
+/** Whether the bytes from `at` to the end of the file begin the marker (or all of it). */
 function startsWithMarker(source: ByteSource, at: number): boolean {
-  if (at + MARKER.length > source.size) return false;
-  return Buffer.from(source.read(at, MARKER.length)).equals(MARKER);
+  const length = Math.min(MARKER.length, source.size - at);
+  if (length <= 0) return false;
+  return Buffer.from(source.read(at, length)).equals(MARKER.subarray(0, length));
 }
 
 /**
@@ -110,20 +112,21 @@ function startsWithMarker(source: ByteSource, at: number): boolean {
  * table. A file cut inside its payload is recognized by the marker just after the image.
  */
 export function locatePayload(source: ByteSource): Uint8Array | undefined {
-  const atEnd = trailerEndingAt(source, source.size);
-  if (atEnd) return readBlock(source, atEnd);
-
   const layout = readPeLayout(source.read(0, Math.min(source.size, HEAD_BYTES)));
-  if (!layout) return undefined;
-  if (layout.imageEnd > source.size) {
+  if (layout && layout.imageEnd > source.size) {
     throw new PayloadDamagedError('the file is shorter than its headers say');
   }
-  const table = layout.certificateTable;
+  const table = layout?.certificateTable;
+  const tableEnd = table ? table.offset + table.size : 0;
+  if (tableEnd > source.size) {
+    throw new PayloadDamagedError('the file is shorter than its signature table says');
+  }
+
+  const atEnd = trailerEndingAt(source, source.size);
+  if (atEnd) return readBlock(source, atEnd);
+  if (!layout) return undefined;
+
   if (table) {
-    const tableEnd = table.offset + table.size;
-    if (tableEnd > source.size) {
-      throw new PayloadDamagedError('the file is shorter than its signature table says');
-    }
     const inTable = trailerEndingAt(source, tableEnd);
     if (inTable && inTable.start >= table.offset) return readBlock(source, inTable);
     if (startsWithMarker(source, tableEnd)) {
