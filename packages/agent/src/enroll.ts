@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import {
   type AgentConfig,
@@ -58,26 +60,16 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const hardwareId = options.hardwareId ?? machineHardwareId();
   if (hardwareId) request.hardware_id = hardwareId;
 
-  let response: Response;
+  let response: { status: number; text: string };
   try {
-    response = await fetch(`${baseUrl}/api/public/bootstrap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(request),
-      signal: AbortSignal.timeout(60_000),
-    });
+    response = await postJson(`${baseUrl}/api/public/bootstrap`, JSON.stringify(request));
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new AgentError(
-      'server_unreachable',
-      `cannot reach ${baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-      69,
-    );
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new AgentError('server_unreachable', `cannot reach ${baseUrl}: ${reason}`, 69);
   }
-  const text = await response.text();
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(response.text);
   } catch {
     throw new AgentError(
       'bad_response',
@@ -85,7 +77,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
       76,
     );
   }
-  if (!response.ok) {
+  if (response.status < 200 || response.status >= 300) {
     const error = (body as { error?: { code?: string; message?: string } }).error;
     throw new AgentError(
       error?.code ?? `http_${response.status}`,
@@ -141,6 +133,51 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     configFile,
     binaryUrl: answer.binary_url,
   };
+}
+
+/** An enrollment answer is a few kilobytes; a larger one is not from an Optralis server. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+const ENROLL_TIMEOUT_MS = 60_000;
+
+/**
+ * POSTs JSON with node:http(s) rather than fetch: fetch's connector asks for TCP keep-alive
+ * before the connection is made, which Wine (where the Windows build is tested) refuses.
+ */
+function postJson(url: string, body: string): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+        timeout: ENROLL_TIMEOUT_MS,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_ANSWER_BYTES) request.destroy(new Error('the answer is too large'));
+          else chunks.push(chunk);
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => {
+      request.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 interface Identity {
