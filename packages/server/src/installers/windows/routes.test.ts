@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import {
@@ -11,6 +10,7 @@ import {
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticPe } from '../../../../../test/support/pe';
+import { rawRequest as get } from '../../../../../test/support/raw-http';
 import { startTestServer, type TestServer, tempDir } from '../../../../../test/support/server';
 import { login } from '../../../../../test/support/sessions';
 import { listAudit } from '../../audit/store';
@@ -22,31 +22,6 @@ import { findToken, listTokens } from '../../tokens/store';
 const PASSWORD = 'a-long-enough-password';
 const CLIENT_NAME = 'Société: Générale / R&D?';
 const CLIENT_FILE = 'optralis-agent-Société-Générale-R&D';
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-function get(url: string, headers: Record<string, string>, method = 'GET'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    http
-      .request(url, { headers, method }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-      })
-      .on('error', reject)
-      .end();
-  });
-}
 
 function payloadOf(body: Buffer): InstallerPayload {
   const zip = locatePayload({
