@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { type EnrollResult, enroll, enrollFromPayload } from './enroll';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
+import { isInstallerCommandLine, runInstallerCommand } from './install/main';
 import { createLog } from './log';
 import { readOwnPayload } from './payload';
 import { currentArch, currentPlatform, defaultConfigDir } from './platform';
@@ -74,6 +75,10 @@ function enrollCommand(options: EnrollCommandOptions): Promise<EnrollResult> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The same executable is the Windows installer: no arguments (a double-click), `uninstall`
+  // or the specification's single-dash flags (-silent, -url…) go there.
+  if (isInstallerCommandLine(argv)) return runInstallerCommand(argv);
+
   const program = new Command('optralis-agent')
     .description('Optralis monitoring agent')
     .exitOverride()
