@@ -207,12 +207,16 @@ function writeIdentity(identity: Identity): string {
     const keyFile = path.join(dir, RELEASE_KEY_FILE);
     writeFileAtomic(keyFile, `${JSON.stringify(identity.releaseKey, null, 2)}\n`, 0o644);
   }
+  // The specification's order: URL, interval, then the mTLS settings.
+  const { api_url, interval, ...rest } = identity.config;
   const config: AgentConfig = {
-    ...identity.config,
+    api_url,
+    interval,
     mtls_enabled: true,
     mtls_cert_path: certPath,
     mtls_key_path: keyPath,
     ca_cert_path: caPath,
+    ...rest,
   };
   const configFile = path.join(dir, CONFIG_FILE);
   writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`, 0o600);
