@@ -31,6 +31,7 @@ import {
   machineChannelRequestSchema,
   machineListSchema,
   readinessSchema,
+  settingsResponseSchema,
   updateAgentRequirementsRequestSchema,
   updateAgentVersionRequestSchema,
   userSchema,
@@ -113,6 +114,13 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     summary: 'The signed-in user',
     security: 'bearer',
     responses: { 200: z.object({ user: userSchema }), ...errors(401) },
+  },
+  'GET /api/settings': {
+    listener: 'public',
+    tag: 'auth',
+    summary: 'Where installers and agents reach this server (the URLs the dashboard shows)',
+    security: 'bearer',
+    responses: { 200: settingsResponseSchema, ...errors(401) },
   },
   'DELETE /api/machines/:id': {
     listener: 'public',
