@@ -6,6 +6,26 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * When set (`npm run bench -- NAME --cpu-prof DIR`), every Optralis server process the
+ * benchmarks start writes a V8 CPU profile into this directory when it stops.
+ */
+let profileDir: string | undefined;
+
+export function profileServersInto(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  profileDir = path.resolve(dir);
+}
+
+function profileArgs(name: string): string[] {
+  if (!profileDir) return [];
+  return [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profileDir}`,
+    `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+  ];
+}
+
 export function scratchDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `optralis-bench-${prefix}-`));
 }
@@ -71,7 +91,10 @@ export interface ServerProcess {
 }
 
 /** The built Optralis server (`npm run build`), started alone in its own process. */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  label = 'server',
+): Promise<ServerProcess> {
   const dataDir = scratchDir('server');
   const fullEnv: Record<string, string> = {
     OPTRALIS_DATA_DIR: dataDir,
@@ -89,7 +112,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   };
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'packages/server/bin/optralis.mjs'), '--json', 'serve'],
+    [...profileArgs(label), path.join(ROOT, 'packages/server/bin/optralis.mjs'), '--json', 'serve'],
     { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const banner = await new Promise<{ public_url: string; agent_api_url: string }>(
