@@ -160,18 +160,34 @@ describe('the dashboard in Chromium against a real server', () => {
     expect(online.status).toBe(200);
     const enrolled = (await online.json()) as Record<string, string>;
     expect((await bootstrap(made.value, 'db-02', 'linux')).status).toBe(200);
-    const heartbeat = await agentRequest(
-      `${server.agentApiUrl}/heartbeat`,
-      { cert: enrolled.certificate, key: enrolled.private_key ?? '', ca: enrolled.ca_cert ?? '' },
-      { body: { version: '1.0.0', platform: 'linux', arch: 'amd64' } },
-    );
+    const tls = {
+      cert: enrolled.certificate,
+      key: enrolled.private_key ?? '',
+      ca: enrolled.ca_cert ?? '',
+    };
+    const heartbeat = await agentRequest(`${server.agentApiUrl}/heartbeat`, tls, {
+      body: { version: '1.0.0', platform: 'linux', arch: 'amd64' },
+    });
     expect(heartbeat.status).toBe(200);
+    const inventory = await agentRequest(`${server.agentApiUrl}/inventory`, tls, {
+      body: {
+        collected_at: new Date().toISOString(),
+        hostname: 'web-01',
+        os: { platform: 'linux', name: 'Debian GNU/Linux', version: '12', arch: 'x64' },
+        cpu: { model: 'Test CPU', cores: 2 },
+        memory: { total_bytes: 8 * 2 ** 30 },
+        disks: [],
+        filesystems: [],
+        network_interfaces: [],
+      },
+    });
+    expect(inventory.status, JSON.stringify(inventory.body)).toBe(200);
 
     await page.getByRole('navigation').getByRole('link', { name: 'Machines' }).click();
     const web = page.getByRole('row', { name: /web-01/ });
-    await web.waitFor();
+    await expect.poll(() => web.getByRole('cell').allInnerTexts(), poll).toContain('Online');
     const cells = await web.getByRole('cell').allInnerTexts();
-    expect(cells.slice(0, 3)).toEqual(['Linux', 'amd64', '1.0.0']);
+    expect(cells.slice(0, 3)).toEqual(['Debian GNU/Linux 12', 'amd64', '1.0.0']);
     expect(await web.getByLabel('Channel of web-01').inputValue()).toBe('stable');
     expect(cells[4]).toMatch(/^(now|\d+ seconds? ago)$/);
     expect(cells[5]).toBe('Online');

@@ -16,6 +16,7 @@ import { bindRequestContext } from './observability/request-context';
 import { healthRoutes, metricsRoute } from './observability/routes';
 import { releaseRoutes } from './releases/routes';
 import { settingsRoutes } from './settings/routes';
+import { telemetryRoutes } from './telemetry/routes';
 import { tokenRoutes } from './tokens/routes';
 import { userRoutes } from './users/routes';
 
@@ -44,6 +45,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     authRoutes(scope, ctx, limiter);
     enrollmentRoutes(scope, ctx, limiter);
     machineRoutes(scope, ctx);
+    telemetryRoutes(scope, ctx);
     clientRoutes(scope, ctx);
     tokenRoutes(scope, ctx);
     auditRoutes(scope, ctx);

@@ -41,6 +41,10 @@ const environmentSchema = z.object({
   OPTRALIS_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   OPTRALIS_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   OPTRALIS_CERT_LIFETIME_DAYS: z.coerce.number().int().min(1).max(825).default(90),
+  // For tests and demonstrations of renewal: a lifetime in seconds overrides the days.
+  OPTRALIS_CERT_LIFETIME_SECONDS: z.coerce.number().int().min(10).max(71_280_000).optional(),
+  OPTRALIS_HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  OPTRALIS_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -94,7 +98,12 @@ export interface ServerConfig {
   adminEmail: string;
   adminPassword: string | undefined;
   jwtSecret: string | undefined;
+  /** Lifetime of machine certificates in days (a fraction when set in seconds). */
   certificateLifetimeDays: number;
+  /** Heartbeats are written to the store in batches, at most this long after they arrive. */
+  heartbeatFlushMs: number;
+  /** Metric samples older than this are deleted. */
+  metricsRetentionDays: number;
   /** Rate limits live in Redis when set (shared by every replica), in memory otherwise. */
   redisUrl: string | undefined;
   rateLimit: RateLimitConfig;
@@ -175,7 +184,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     adminEmail: e.OPTRALIS_ADMIN_EMAIL,
     adminPassword: e.OPTRALIS_ADMIN_PASSWORD,
     jwtSecret: e.OPTRALIS_JWT_SECRET,
-    certificateLifetimeDays: e.OPTRALIS_CERT_LIFETIME_DAYS,
+    certificateLifetimeDays:
+      e.OPTRALIS_CERT_LIFETIME_SECONDS === undefined
+        ? e.OPTRALIS_CERT_LIFETIME_DAYS
+        : e.OPTRALIS_CERT_LIFETIME_SECONDS / 86_400,
+    heartbeatFlushMs: e.OPTRALIS_HEARTBEAT_FLUSH_MS,
+    metricsRetentionDays: e.OPTRALIS_METRICS_RETENTION_DAYS,
     redisUrl: e.REDIS_URL,
     rateLimit: {
       prefix: e.OPTRALIS_RATE_LIMIT_PREFIX,

@@ -110,10 +110,12 @@ function MachineRow({ machine, clientName, admin, onRevoke, onStatus }: RowProps
   const setChannel = useSetMachineChannel();
   const language = i18n.resolvedLanguage ?? 'en';
   const revoked = machine.revoked_at !== null;
+  // The inventory names the system ("Debian GNU/Linux 12"); before the first one, the platform.
   const platform =
     machine.platform === 'windows' || machine.platform === 'linux'
       ? t(`platforms.${machine.platform}`)
       : t('platforms.unknown');
+  const os = machine.os ? `${machine.os.name} ${machine.os.version ?? ''}`.trim() : platform;
 
   return (
     <tr>
@@ -121,7 +123,7 @@ function MachineRow({ machine, clientName, admin, onRevoke, onStatus }: RowProps
         {machine.hostname}
       </th>
       {clientName !== undefined && <td data-label={t('machines.client')}>{clientName}</td>}
-      <td data-label={t('machines.os')}>{platform}</td>
+      <td data-label={t('machines.os')}>{os}</td>
       <td data-label={t('machines.arch')}>{machine.arch ?? t('app.none')}</td>
       <td data-label={t('machines.version')}>{machine.agent_version ?? t('app.none')}</td>
       <td data-label={t('machines.channel')}>
