@@ -40,6 +40,7 @@ import {
   readinessSchema,
   renewRequestSchema,
   renewResponseSchema,
+  settingsResponseSchema,
   updateAgentRequirementsRequestSchema,
   updateAgentVersionRequestSchema,
   userSchema,
@@ -123,6 +124,13 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     summary: 'The signed-in user',
     security: 'bearer',
     responses: { 200: z.object({ user: userSchema }), ...errors(401) },
+  },
+  'GET /api/settings': {
+    listener: 'public',
+    tag: 'auth',
+    summary: 'Where installers and agents reach this server (the URLs the dashboard shows)',
+    security: 'bearer',
+    responses: { 200: settingsResponseSchema, ...errors(401) },
   },
   'DELETE /api/machines/:id': {
     listener: 'public',
