@@ -47,6 +47,14 @@ export const publicMachineSchema = z.object({
 
 export const machineListSchema = z.object({ machines: z.array(publicMachineSchema) });
 
+/** `GET /api/settings`: where installers and agents reach this server, for the commands shown. */
+export const settingsResponseSchema = z.object({
+  public_url: z.string(),
+  agent_api_url: z.string(),
+});
+
+export type SettingsResponse = z.infer<typeof settingsResponseSchema>;
+
 export const healthSchema = z.object({ status: z.literal('ok') });
 
 export const readinessSchema = z.object({
