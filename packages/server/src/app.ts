@@ -11,6 +11,7 @@ import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
 import { installRateLimits } from './http/rate-limit';
 import { powershellInstallerRoutes } from './installers/powershell/routes';
+import { windowsInstallerRoutes } from './installers/windows/routes';
 import { machineRoutes } from './machines/routes';
 import { observeRequests } from './observability/hooks';
 import { bindRequestContext } from './observability/request-context';
@@ -55,6 +56,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     releaseRoutes(scope, ctx);
     downloadRoutes(scope, ctx);
     powershellInstallerRoutes(scope, ctx);
+    windowsInstallerRoutes(scope, ctx);
     dashboardRoutes(scope, ctx);
   });
   return app;
