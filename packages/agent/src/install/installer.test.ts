@@ -306,8 +306,11 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     const outcome = await runUninstall({ platform: m.platform, log: m.deps.log, service: FAST });
     expect(outcome).toMatchObject({ ok: true, exitCode: 0, code: 'uninstalled' });
     expect(m.platform.windows.services.size).toBe(0);
-    expect(m.platform.windows.lines('sc.exe').slice(-2)).toEqual([
-      'queryex OptralisAgent',
+    expect(m.platform.windows.lines('sc.exe').slice(-5)).toEqual([
+      'query OptralisAgent',
+      'query OptralisAgent',
+      'stop OptralisAgent',
+      'query OptralisAgent',
       'delete OptralisAgent',
     ]);
     expect(fs.existsSync(m.platform.paths.programDir)).toBe(false);

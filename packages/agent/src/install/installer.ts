@@ -138,17 +138,25 @@ export async function runInstall(
         EXIT.unsupportedOs,
       );
     log.info(`Windows build ${gate.version?.build} accepté (minimum ${gate.requirements.minimum})`);
+    const existing = existingIdentity(platform.paths, now());
+    const credentials = request.credentials;
+    if (!credentials && !existing) {
+      throw installerError(
+        'no_credentials',
+        "Aucun jeton d'installation ni certificat : utilisez l'installeur personnalisé du tableau de bord, ou donnez un jeton avec -token-file.",
+        EXIT.noCredentials,
+      );
+    }
     await secureDataDir(platform);
     release = acquireInstallLock(platform);
-    const existing = existingIdentity(platform.paths, now());
-    if (existing)
+    if (existing) {
       notice(
         'info',
         `Installation existante détectée (machine ${existing.machineId ?? 'inconnue'}) : réparation et mise à jour, l'identité est conservée.`,
       );
+    }
 
     step('identity');
-    const credentials = request.credentials;
     if (credentials?.kind === 'certificate') {
       importCertificate(platform.paths, platform.path, credentials, request.channel);
       outcome.identity = 'imported';
@@ -180,11 +188,7 @@ export async function runInstall(
       outcome.identity = 'enrolled';
       log.info(`Machine inscrite : ${outcome.machineId} (clé privée créée sur cette machine)`);
     } else {
-      throw installerError(
-        'no_credentials',
-        "Aucun jeton d'installation ni certificat : utilisez l'installeur personnalisé du tableau de bord, ou donnez un jeton avec -token-file.",
-        EXIT.noCredentials,
-      );
+      throw installerError('no_credentials', 'Aucun jeton ni certificat.', EXIT.noCredentials);
     }
 
     step('files');

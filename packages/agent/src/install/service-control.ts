@@ -20,7 +20,8 @@ export interface ServiceControlOptions {
 
 /** The service's state, or undefined when it does not exist. */
 export async function queryService(platform: WindowsPlatform): Promise<ServiceStatus | undefined> {
-  const command = serviceCommand(platform.paths, 'queryex');
+  // `query`, not `queryex`: Wine's sc has only the former.
+  const command = serviceCommand(platform.paths, 'query');
   const result = await platform.runner.run(command.file, command.args);
   if (result.code === ACCESS_DENIED) {
     throw installerError(
@@ -66,15 +67,23 @@ export async function stopService(
   await platform.runner.run(stop.file, stop.args);
   const after = await waitForState(platform, 'stopped', options);
   if (!after || after.state === 'stopped') return;
-  if (after.pid) {
-    log.warn(`Le service ne s'arrête pas ; fin forcée du processus ${after.pid}`);
+  const pid = await servicePid(platform);
+  if (pid) {
+    log.warn(`Le service ne s'arrête pas ; fin forcée du processus ${pid}`);
     await platform.runner.run(systemTool(platform.paths, 'taskkill.exe'), [
       '/F',
       '/T',
       '/PID',
-      String(after.pid),
+      String(pid),
     ]);
   }
+}
+
+/** The service's process id, from `sc queryex`. */
+async function servicePid(platform: WindowsPlatform): Promise<number | undefined> {
+  const command = serviceCommand(platform.paths, 'queryex');
+  const result = await platform.runner.run(command.file, command.args);
+  return result.code === 0 ? parseScQuery(result.stdout)?.pid : undefined;
 }
 
 /** Creates the service, or repairs its settings when it exists. */
