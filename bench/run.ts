@@ -9,6 +9,7 @@ import { enrollmentBench } from './enrollment';
 import { footprintBench } from './footprint';
 import { handshakeBench } from './handshakes';
 import { heartbeatBench } from './heartbeat';
+import { installerBench } from './installers';
 import { profileServersInto, ROOT } from './lib/processes';
 import { type BenchResult, meets, printResult, printSummary } from './lib/report';
 
@@ -36,6 +37,7 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<BenchResult>> = {
       bodyBytes: 2048,
     }),
   build: () => agentBuildBench(),
+  installers: (options) => installerBench({ concurrency: 20, rounds: options.quick ? 1 : 3 }),
   footprint: (options) =>
     footprintBench({
       warmupMs: options.quick ? 5000 : 15_000,
