@@ -9,6 +9,7 @@ import { enrollmentBench } from './enrollment';
 import { footprintBench } from './footprint';
 import { handshakeBench } from './handshakes';
 import { heartbeatBench } from './heartbeat';
+import { installerBench } from './installer';
 import { profileServersInto, ROOT } from './lib/processes';
 import { type BenchResult, meets, printResult, printSummary } from './lib/report';
 
@@ -41,6 +42,7 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<BenchResult>> = {
       warmupMs: options.quick ? 5000 : 15_000,
       windowMs: options.quick ? 30_000 : 180_000,
     }),
+  installer: (options) => installerBench({ count: options.quick ? 20 : 60, concurrency: 20 }),
   handshakes: (options) =>
     handshakeBench({
       agents: options.quick ? 100 : 300,
