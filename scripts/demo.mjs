@@ -5,14 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const built = spawnSync(process.execPath, [path.join(root, 'scripts/build-server.mjs')], {
-  stdio: 'inherit',
-});
-if (built.status !== 0) process.exit(built.status ?? 1);
-const agent = spawnSync(process.execPath, [path.join(root, 'scripts/build-agent-bundle.mjs')], {
-  stdio: 'inherit',
-});
-if (agent.status !== 0) process.exit(agent.status ?? 1);
+for (const script of ['build-server.mjs', 'build-agent-bundle.mjs', 'build-dashboard.mjs']) {
+  const step = spawnSync(process.execPath, [path.join(root, 'scripts', script)], {
+    stdio: 'inherit',
+  });
+  if (step.status !== 0) process.exit(step.status ?? 1);
+}
 
 const server = spawn(
   process.execPath,

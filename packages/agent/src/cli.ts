@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { enroll } from './enroll';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
+import { isInstallerCommandLine, runInstallerCommand } from './install/main';
 import { createLog } from './log';
 import { currentArch, currentPlatform, defaultConfigDir } from './platform';
 import { runAgent } from './run';
@@ -35,6 +36,10 @@ function readToken(options: { token?: string; tokenFile?: string }): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The same executable is the Windows installer: no arguments (a double-click), `uninstall`
+  // or the specification's single-dash flags (-silent, -url…) go there.
+  if (isInstallerCommandLine(argv)) return runInstallerCommand(argv);
+
   const program = new Command('optralis-agent')
     .description('Optralis monitoring agent')
     .exitOverride()

@@ -4,6 +4,7 @@ import { auditRoutes } from './audit/routes';
 import { authRoutes } from './auth/routes';
 import { clientRoutes } from './clients/routes';
 import type { AppContext } from './context';
+import { dashboardRoutes } from './dashboard/routes';
 import { downloadRoutes } from './downloads/routes';
 import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
@@ -14,6 +15,8 @@ import { observeRequests } from './observability/hooks';
 import { bindRequestContext } from './observability/request-context';
 import { healthRoutes, metricsRoute } from './observability/routes';
 import { releaseRoutes } from './releases/routes';
+import { settingsRoutes } from './settings/routes';
+import { telemetryRoutes } from './telemetry/routes';
 import { tokenRoutes } from './tokens/routes';
 import { userRoutes } from './users/routes';
 
@@ -42,12 +45,15 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     authRoutes(scope, ctx, limiter);
     enrollmentRoutes(scope, ctx, limiter);
     machineRoutes(scope, ctx);
+    telemetryRoutes(scope, ctx);
     clientRoutes(scope, ctx);
     tokenRoutes(scope, ctx);
     auditRoutes(scope, ctx);
     userRoutes(scope, ctx);
+    settingsRoutes(scope, ctx);
     releaseRoutes(scope, ctx);
     downloadRoutes(scope, ctx);
+    dashboardRoutes(scope, ctx);
   });
   return app;
 }

@@ -1,0 +1,54 @@
+import { runGui } from '../gui/run';
+import { systemPlatform } from '../windows/platform';
+import { FlagError, INSTALLER_USAGE, type InstallerFlags, parseInstallerFlags } from './flags';
+import { consoleWriter } from './log';
+import { readOwnPayload } from './payload';
+import { runSilent } from './silent';
+
+const INSTALLER_FLAG =
+  /^--?(silent|url|with-lhm|mtls-cert|mtls-key|token-file|beta|log|progress-file|elevated)(=|$)/i;
+
+/**
+ * Whether a command line is the installer's: no arguments on Windows (a double-click), the
+ * `install` or `uninstall` word, or one of the specification's single-dash flags. Everything
+ * else (`run`, `enroll`, `version`…) stays with the agent's commands.
+ */
+export function isInstallerCommandLine(
+  argv: readonly string[],
+  platform = process.platform,
+): boolean {
+  const first = argv[0];
+  if (first === undefined) return platform === 'win32';
+  // `-help` is the installer's; `--help` and `-h` stay the agent's commands' help.
+  return (
+    first === 'install' || first === 'uninstall' || first === '-help' || INSTALLER_FLAG.test(first)
+  );
+}
+
+/** The installer's entry point; returns the exit status. */
+export async function runInstallerCommand(argv: readonly string[]): Promise<number> {
+  const print = consoleWriter();
+  let flags: InstallerFlags;
+  try {
+    flags = parseInstallerFlags(argv);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    print(`optralis-agent : ${error.message}\nLancez « optralis-agent.exe -help » pour l'aide.`);
+    return 2;
+  }
+  if (flags.help) {
+    print(INSTALLER_USAGE);
+    return 0;
+  }
+  if (process.platform !== 'win32') {
+    print(
+      "optralis-agent : l'installeur Windows ne fonctionne que sous Windows ; sous Linux, utilisez install.sh.",
+    );
+    return 2;
+  }
+  const platform = systemPlatform();
+  if (flags.silent) {
+    return runSilent(flags, { platform, payload: readOwnPayload(), console: print });
+  }
+  return runGui(flags, { platform, payload: readOwnPayload() });
+}
