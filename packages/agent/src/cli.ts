@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { enroll } from './enroll';
+import { type EnrollResult, enroll, enrollFromPayload } from './enroll';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
 import { isInstallerCommandLine, runInstallerCommand } from './install/main';
 import { createLog } from './log';
+import { readOwnPayload } from './payload';
 import { currentArch, currentPlatform, defaultConfigDir } from './platform';
 import { runAgent } from './run';
 import { runWatchdog } from './update/watchdog';
@@ -33,6 +34,44 @@ function readToken(options: { token?: string; tokenFile?: string }): string {
     );
   }
   return token;
+}
+
+interface EnrollCommandOptions {
+  url?: string;
+  token?: string;
+  tokenFile?: string;
+  configDir: string;
+  hostname?: string;
+  json?: boolean;
+}
+
+/**
+ * `--url` with a token enrolls with them; neither enrolls with this executable's own payload
+ * (a personalized installer), whatever the file is called.
+ */
+function enrollCommand(options: EnrollCommandOptions): Promise<EnrollResult> {
+  const tokenGiven = Boolean(options.token || options.tokenFile || process.env.OPTRALIS_TOKEN);
+  if (options.url) {
+    return enroll({
+      url: options.url,
+      token: readToken(options),
+      configDir: options.configDir,
+      hostname: options.hostname,
+    });
+  }
+  if (tokenGiven) {
+    throw new AgentError('url_missing', 'give the server with --url along with the token', 64);
+  }
+  const payload = readOwnPayload();
+  if (!payload) {
+    throw new AgentError(
+      'url_missing',
+      'give --url and a token, or run a personalized installer: this executable carries no ' +
+        'installer payload',
+      64,
+    );
+  }
+  return enrollFromPayload(payload, { configDir: options.configDir, hostname: options.hostname });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -73,40 +112,49 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('enroll')
-    .description('make this machine a key pair and trade an install token for its certificate')
-    .requiredOption('--url <url>', 'public URL of the Optralis server')
+    .description(
+      'make this machine a key pair and trade an install token for its certificate; without ' +
+        '--url and token, use what this personalized installer carries',
+    )
+    .option('--url <url>', 'public URL of the Optralis server')
     .option('--token <token>', 'install token (prefer --token-file or OPTRALIS_TOKEN)')
     .option('--token-file <file>', 'read the install token from a file, or - for standard input')
     .option('--config-dir <dir>', 'where config.json and the certificates go', defaultConfigDir())
     .option('--hostname <name>', 'host name to report (default: this machine)')
     .option('--json', 'print the result as JSON')
-    .action(
-      async (options: {
-        url: string;
-        token?: string;
-        tokenFile?: string;
-        configDir: string;
-        hostname?: string;
-        json?: boolean;
-      }) => {
-        const result = await enroll({
-          url: options.url,
-          token: readToken(options),
-          configDir: options.configDir,
-          hostname: options.hostname,
-        });
-        print(
-          options.json
-            ? JSON.stringify({
-                client_id: result.clientId,
-                machine_id: result.machineId,
-                config: result.configFile,
-                binary_url: result.binaryUrl,
-              })
-            : `enrolled as machine ${result.machineId}; configuration written to ${result.configFile}`,
-        );
-      },
-    );
+    .action(async (options: EnrollCommandOptions) => {
+      const result = await enrollCommand(options);
+      print(
+        options.json
+          ? JSON.stringify({
+              client_id: result.clientId,
+              machine_id: result.machineId,
+              config: result.configFile,
+              binary_url: result.binaryUrl,
+            })
+          : `enrolled as machine ${result.machineId}; configuration written to ${result.configFile}`,
+      );
+    });
+
+  program
+    .command('payload')
+    .description('show what this personalized installer carries (never its token or key)')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const payload = readOwnPayload();
+      if (!payload) {
+        throw new AgentError('payload_missing', 'this executable carries no installer payload', 66);
+      }
+      const { config } = payload;
+      const shown = { ...config, release_key_id: payload.releaseKey?.key_id ?? null };
+      print(
+        options.json
+          ? JSON.stringify(shown)
+          : Object.entries(shown)
+              .map(([key, value]) => `${key}: ${value ?? '-'}`)
+              .join('\n'),
+      );
+    });
 
   program
     .command('run')

@@ -10,6 +10,7 @@ import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
 import { installRateLimits } from './http/rate-limit';
+import { windowsInstallerRoutes } from './installers/windows/routes';
 import { machineRoutes } from './machines/routes';
 import { observeRequests } from './observability/hooks';
 import { bindRequestContext } from './observability/request-context';
@@ -53,6 +54,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     settingsRoutes(scope, ctx);
     releaseRoutes(scope, ctx);
     downloadRoutes(scope, ctx);
+    windowsInstallerRoutes(scope, ctx);
     dashboardRoutes(scope, ctx);
   });
   return app;

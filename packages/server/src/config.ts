@@ -32,6 +32,7 @@ const environmentSchema = z.object({
   OPTRALIS_CA_DIR: optionalText,
   OPTRALIS_RELEASE_KEY_DIR: optionalText,
   OPTRALIS_DOWNLOADS_DIR: z.string().min(1).default('./deploy/downloads'),
+  STUB_PATH_WINDOWS: optionalText,
   OPTRALIS_DASHBOARD_DIR: optionalText,
   DATABASE_URL: z
     .string()
@@ -92,6 +93,8 @@ export interface ServerConfig {
   /** The release signing key; never inside the CA directory (see `loadConfig`). */
   releaseKeyDir: string;
   downloadsDir: string;
+  /** The base of personalized Windows installers; unset: the stable build of the downloads. */
+  stubPathWindows: string | undefined;
   /** The built dashboard; unset: the `dist` folder of the dashboard package installed beside. */
   dashboardDir: string | undefined;
   databaseUrl: string | undefined;
@@ -179,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     caDir,
     releaseKeyDir,
     downloadsDir: path.resolve(e.OPTRALIS_DOWNLOADS_DIR),
+    stubPathWindows: e.STUB_PATH_WINDOWS ? path.resolve(e.STUB_PATH_WINDOWS) : undefined,
     dashboardDir: e.OPTRALIS_DASHBOARD_DIR ? path.resolve(e.OPTRALIS_DASHBOARD_DIR) : undefined,
     databaseUrl: e.DATABASE_URL,
     adminEmail: e.OPTRALIS_ADMIN_EMAIL,

@@ -49,6 +49,7 @@ import {
 } from '@optralis/protocol';
 import { z } from 'zod';
 import { downloadParams } from '../downloads/routes';
+import { windowsInstallerQuery } from '../installers/windows/routes';
 
 /** One route of the reference: where it lives, what it takes and what it answers. */
 export interface ApiRoute {
@@ -353,6 +354,34 @@ export const API_ROUTES: Record<string, ApiRoute> = {
       206: binary('The requested byte range.'),
       304: noContent,
       ...errors(400, 404, 412, 416),
+    },
+  },
+  'GET /api/installer/windows': {
+    listener: 'public',
+    tag: 'installers',
+    summary:
+      'A personalized Windows installer: the agent executable with a payload (administrators)',
+    description:
+      'Every call makes a new 24-hour windows_installer token for max_usage machines (1, 10, 50, ' +
+      '0 = unlimited), or with mode=certificate enrolls one machine and carries its certificate ' +
+      'and key. The payload (config.json, ca.crt, token.txt or client.crt and client.key) is ' +
+      "added to the current stable Windows build (STUB_PATH_WINDOWS when set); a signed build's " +
+      'Authenticode signature still verifies. Content-Disposition names the file ' +
+      'optralis-agent-v{version}.exe, or after the client when no stable release in the database ' +
+      'is that build. Without a usable build, or with format=zip, the answer is the fallback ZIP ' +
+      '(install.ps1, README.txt, the payload files, and optralis-agent.exe when there is a ' +
+      'build). Gzip when accepted; never cached; every call is an installer.generated audit event.',
+    security: 'bearer',
+    querystring: windowsInstallerQuery,
+    responses: {
+      200: {
+        description: 'The installer.',
+        content: {
+          'application/vnd.microsoft.portable-executable': { schema: z.string().describe('bytes') },
+          'application/zip': { schema: z.string().describe('bytes') },
+        },
+      },
+      ...errors(400, 401, 403, 404),
     },
   },
   'GET /healthz': {
