@@ -9,7 +9,7 @@ import { enrollmentBench } from './enrollment';
 import { footprintBench } from './footprint';
 import { handshakeBench } from './handshakes';
 import { heartbeatBench } from './heartbeat';
-import { installerBench } from './installer';
+import { installerBench } from './installers';
 import { profileServersInto, ROOT } from './lib/processes';
 import { type BenchResult, meets, printResult, printSummary } from './lib/report';
 
@@ -37,12 +37,12 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<BenchResult>> = {
       bodyBytes: 2048,
     }),
   build: () => agentBuildBench(),
+  installers: (options) => installerBench({ count: options.quick ? 20 : 60, concurrency: 20 }),
   footprint: (options) =>
     footprintBench({
       warmupMs: options.quick ? 5000 : 15_000,
       windowMs: options.quick ? 30_000 : 180_000,
     }),
-  installer: (options) => installerBench({ count: options.quick ? 20 : 60, concurrency: 20 }),
   handshakes: (options) =>
     handshakeBench({
       agents: options.quick ? 100 : 300,

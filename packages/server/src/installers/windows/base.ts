@@ -25,7 +25,13 @@ export interface OpenBase {
   source: BaseCandidate['source'];
 }
 
+/**
+ * `missing` says why there is no base in words fit for the audit trail, which client
+ * administrators read: no server path or file detail (those go to the server's log).
+ */
 export type BaseLookup = { found: OpenBase } | { missing: string };
+
+const UNUSABLE = 'the Windows build cannot be used (the server log says why)';
 
 /** Builds are ~90 MB; the metadata file is a few hundred bytes. */
 const MAX_METADATA_BYTES = 256 * 1024;
@@ -120,6 +126,6 @@ export class WindowsBases {
       error instanceof UnusableBaseError || (error as Error).name === 'ReleaseMetadataError';
     if (!known && (error as NodeJS.ErrnoException).code === undefined) throw error;
     this.options.log.error({ err: error }, 'the Windows installer base cannot be used');
-    return { missing: (error as Error).message };
+    return { missing: UNUSABLE };
   }
 }

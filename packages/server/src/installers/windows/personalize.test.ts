@@ -114,6 +114,16 @@ describe('personalizing an executable', () => {
     expect(Buffer.from(locate(bytes) as Uint8Array).equals(Buffer.from(zip))).toBe(true);
   });
 
+  it('finds the payload in a certificate table that data follows', async () => {
+    const signed = syntheticPe({ certificate: crypto.randomBytes(300) });
+    const trailing = crypto.randomBytes(1000);
+    const { bytes, zip } = await personalized(Buffer.concat([signed, trailing]));
+    expect(bytes.subarray(bytes.length - trailing.length).equals(trailing)).toBe(true);
+    expect(Buffer.from(locate(bytes) as Uint8Array).equals(Buffer.from(zip))).toBe(true);
+    const layout = readPeLayout(bytes);
+    expect(layout?.checksum).toBe(directChecksum(bytes, layout?.checksumOffset as number));
+  });
+
   it('is not misled by the marker text inside the base or inside the payload', async () => {
     const trap = Buffer.from(`${PAYLOAD_MARKER}${PAYLOAD_MARKER}--OPTRALIS-END--`);
     const base = syntheticPe({ sectionPrefix: trap });

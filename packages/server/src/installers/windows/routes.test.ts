@@ -389,6 +389,15 @@ describe('GET /api/installer/windows without a usable build', () => {
     const readme = Buffer.from(files['README.txt'] as Uint8Array).toString('utf8');
     expect(readme).toContain('une seule machine');
     expect(readme).toContain('client.key is a secret');
+    // Client administrators read the audit trail: it says why, without the server's paths.
+    const event = (await listAudit(env.server.ctx.db, env.client.id)).find(
+      (item) => item.action === 'installer.generated' && item.details?.includes('"certificate"'),
+    );
+    const details = JSON.parse(event?.details ?? '{}');
+    expect(details.fallback_reason).toBe(
+      'the Windows build cannot be used (the server log says why)',
+    );
+    expect(event?.details).not.toContain(env.server.config.downloadsDir);
   });
 });
 
