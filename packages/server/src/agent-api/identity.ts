@@ -1,5 +1,7 @@
+import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
+import type { CaTrust } from '../ca';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { findCertificateState, settleRenewal } from '../machines/store';
@@ -14,6 +16,20 @@ export interface MachinePrincipal {
   /** The machine's channel and the version it reported last, as stored. */
   channel: string;
   storedVersion: string | null;
+}
+
+const fingerprintsByTrust = new WeakMap<CaTrust, Set<string>>();
+
+/** SHA-256 fingerprints of the CAs trusted now, in the form Node gives for peer certificates. */
+function trustedFingerprints(trust: CaTrust): Set<string> {
+  let known = fingerprintsByTrust.get(trust);
+  if (!known) {
+    known = new Set(
+      trust.trusted.map((ca) => new X509Certificate(ca.toString('pem')).fingerprint256),
+    );
+    fingerprintsByTrust.set(trust, known);
+  }
+  return known;
 }
 
 /** The common name of the CA that signs new certificates (CA names are unique). */
@@ -66,13 +82,24 @@ async function handshakeCertificate(
     }
   }
   if (ctx.config.agentTls === 'proxy') throw new AppError('client_certificate_required');
-  const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : null;
+  const peer =
+    typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate(true) : null;
   const hasPeer = peer !== null && Object.keys(peer).length > 0;
   if (!hasPeer) throw new AppError('client_certificate_required');
   if (socket.authorized !== true) {
     const reason = String(socket.authorizationError ?? '');
     if (reason === 'CERT_HAS_EXPIRED') throw new AppError('client_certificate_expired');
     throw new AppError('client_certificate_invalid');
+  }
+  // The handshake judged the certificate against the trust of that moment. A kept-alive
+  // connection lives on across CA replacements and expiry, so both are checked again on every
+  // request: a retired or replaced CA shuts out open connections too.
+  const issuerCertificate = peer.issuerCertificate as { fingerprint256?: string } | undefined;
+  if (!trustedFingerprints(ctx.caTrust).has(issuerCertificate?.fingerprint256 ?? '')) {
+    throw new AppError('client_certificate_invalid');
+  }
+  if (Date.parse(peer.valid_to) <= ctx.clock().getTime()) {
+    throw new AppError('client_certificate_expired');
   }
 
   const issuer = peer.issuer?.CN;
