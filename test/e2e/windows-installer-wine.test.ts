@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { peChecksum } from '../../packages/agent/src/install/strip-payload';
 import { readOwnPayload } from '../../packages/agent/src/payload';
+import { readPeLayout } from '../../packages/protocol/src/installer-payload/pe';
 import { createClient } from '../../packages/server/src/clients/store';
 import { findMachine } from '../../packages/server/src/machines/store';
 import { writeRequirements } from '../../packages/server/src/releases/policy';
@@ -84,6 +86,10 @@ describe('the Windows installer under Wine', () => {
     expect(resources.manifest).toContain(
       '<requestedExecutionLevel level="asInvoker" uiAccess="false"/>',
     );
+    // The PE checksum is the file's own, not the one Node's release had.
+    const bytes = fs.readFileSync(exe);
+    const layout = readPeLayout(bytes.subarray(0, 65536));
+    expect(layout?.checksum).toBe(peChecksum(bytes, layout?.checksumOffset as number));
   });
 
   it('refuses a Windows below the server’s minimum before using the token', async () => {
