@@ -191,6 +191,8 @@ export async function runInstall(
               configDir: platform.paths.dataDir,
               hardwareId,
               hostname: request.hostname,
+              // Only an explicit -beta moves the machine; otherwise the server's default holds.
+              channel: request.channel === 'beta' ? 'beta' : undefined,
             });
         outcome.machineId = enrolled.machineId;
       } catch (error) {
