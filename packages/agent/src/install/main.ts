@@ -1,6 +1,5 @@
 import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import { AgentError } from '../errors';
-import { runGui } from '../gui/run';
 import { readOwnPayload } from '../payload';
 import { systemPlatform } from '../windows/platform';
 import { EXIT } from './errors';
@@ -69,5 +68,8 @@ export async function runInstallerCommand(argv: readonly string[]): Promise<numb
     }
     return runSilent(flags, { platform, payload, console: print });
   }
+  // Loaded only for the window: its page is imported as text, which the bundle and the tests
+  // know how to load and plain `node --import tsx` (the agent run from source) does not.
+  const { runGui } = await import('../gui/run');
   return runGui(flags, { platform, payload, startError: damaged });
 }
