@@ -37,7 +37,7 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<BenchResult>> = {
       bodyBytes: 2048,
     }),
   build: () => agentBuildBench(),
-  installers: (options) => installerBench({ concurrency: 20, rounds: options.quick ? 1 : 3 }),
+  installers: (options) => installerBench({ count: options.quick ? 20 : 60, concurrency: 20 }),
   footprint: (options) =>
     footprintBench({
       warmupMs: options.quick ? 5000 : 15_000,

@@ -90,10 +90,15 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** The built Optralis server (`npm run build`), started alone in its own process. */
+/**
+ * The built Optralis server (`npm run build`), started alone in its own process. `entry` may
+ * name another build of it (a copy of `packages/server/dist/optralis.mjs` kept inside the
+ * repository, so that it finds node_modules), to compare two commits.
+ */
 export async function startServerProcess(
   env: Record<string, string> = {},
   label = 'server',
+  entry = path.join(ROOT, 'packages/server/bin/optralis.mjs'),
 ): Promise<ServerProcess> {
   const dataDir = scratchDir('server');
   const fullEnv: Record<string, string> = {
@@ -102,7 +107,7 @@ export async function startServerProcess(
     OPTRALIS_HTTP_PORT: '0',
     OPTRALIS_AGENT_PORT: '0',
     OPTRALIS_ADMIN_PASSWORD: 'benchmark-password',
-    OPTRALIS_LOG_LEVEL: 'warn',
+    OPTRALIS_LOG_LEVEL: 'error',
     OPTRALIS_LOG_FORMAT: 'json',
     NODE_ENV: 'production',
     // Benchmarks measure throughput, not the limits that protect it.
@@ -110,11 +115,10 @@ export async function startServerProcess(
     OPTRALIS_BOOTSTRAP_RATE_PER_TOKEN: '0',
     ...env,
   };
-  const child = spawn(
-    process.execPath,
-    [...profileArgs(label), path.join(ROOT, 'packages/server/bin/optralis.mjs'), '--json', 'serve'],
-    { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, [...profileArgs(label), entry, '--json', 'serve'], {
+    env: { ...process.env, ...fullEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const banner = await new Promise<{ public_url: string; agent_api_url: string }>(
     (resolve, reject) => {
       let seen = '';

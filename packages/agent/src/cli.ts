@@ -1,15 +1,18 @@
 import fs from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { loadAgentConfig } from './config';
 import { type EnrollResult, enroll, enrollFromPayload } from './enroll';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
 import { isInstallerCommandLine, runInstallerCommand } from './install/main';
-import { createLog } from './log';
+import { createFileLog, createLog, defaultLogDir, type LogLevel } from './log';
 import { readOwnPayload } from './payload';
 import { currentArch, currentPlatform, defaultConfigDir } from './platform';
 import { runAgent } from './run';
 import { runWatchdog } from './update/watchdog';
 import { AGENT_VERSION } from './version';
+import { windowsPaths } from './windows/paths';
 
 /** Writes with fs.writeSync: under Wine, console output to a pipe fails (EBADF). */
 function print(line: string): void {
@@ -34,6 +37,22 @@ function readToken(options: { token?: string; tokenFile?: string }): string {
     );
   }
   return token;
+}
+
+/**
+ * Where the service writes agent.log: `--log-dir`, else `log_dir` in config.json, else the
+ * specification's directory (`/var/log/optralis-agent`, `C:\ProgramData\optralis-agent\logs`)
+ * for the installed agent, or `logs` beside any other configuration directory.
+ */
+function logDirectory(configDir: string, flag: string | undefined): string {
+  if (flag) return path.resolve(flag);
+  try {
+    const configured = loadAgentConfig(configDir).config.log_dir;
+    if (configured) return path.resolve(configDir, configured);
+  } catch {
+    // An unreadable config.json is reported by `run` itself, once the log is open.
+  }
+  return defaultLogDir(configDir, defaultConfigDir(), windowsPaths().logsDir);
 }
 
 interface EnrollCommandOptions {
@@ -160,21 +179,50 @@ export async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('run the agent (the service entry point)')
     .option('--config-dir <dir>', 'directory holding config.json', defaultConfigDir())
+    .option('--log-dir <dir>', 'where agent.log goes (default: log_dir of config.json)')
     .option('--once', 'send one heartbeat and exit with its result')
     .option('--verbose', 'log debug detail')
-    .action(async (options: { configDir: string; once?: boolean; verbose?: boolean }) => {
-      const log = createLog(options.verbose ? 'debug' : 'info');
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      await runAgent({
-        configDir: options.configDir,
-        once: options.once === true,
-        log,
-        signal: controller.signal,
-      });
-    });
+    .addOption(new Option('--sys-root <dir>', 'root of /proc and /sys (tests)').hideHelp())
+    .action(
+      async (options: {
+        configDir: string;
+        logDir?: string;
+        once?: boolean;
+        verbose?: boolean;
+        sysRoot?: string;
+      }) => {
+        const level: LogLevel = options.verbose ? 'debug' : 'info';
+        const log = createFileLog({
+          dir: logDirectory(options.configDir, options.logDir),
+          level,
+          // Windows services have no console (their wrapper keeps its own output files).
+          ...(process.platform !== 'win32' || process.stderr.isTTY
+            ? { mirror: (line: string) => process.stderr.write(line) }
+            : {}),
+        });
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        try {
+          await runAgent({
+            configDir: options.configDir,
+            once: options.once === true,
+            log,
+            signal: controller.signal,
+            beforeExit: () => log.close(),
+            ...(options.sysRoot ? { sysRoot: path.resolve(options.sysRoot) } : {}),
+          });
+        } catch (error) {
+          if (!(error instanceof AgentError) || error.code !== 'update_restart') {
+            log.error('the agent stopped', { reason: (error as Error).message });
+          }
+          throw error;
+        } finally {
+          await log.close();
+        }
+      },
+    );
 
   program
     .command('update-watchdog', { hidden: true })

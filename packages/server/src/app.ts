@@ -10,6 +10,7 @@ import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
 import { installRateLimits } from './http/rate-limit';
+import { powershellInstallerRoutes } from './installers/powershell/routes';
 import { windowsInstallerRoutes } from './installers/windows/routes';
 import { machineRoutes } from './machines/routes';
 import { observeRequests } from './observability/hooks';
@@ -54,6 +55,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     settingsRoutes(scope, ctx);
     releaseRoutes(scope, ctx);
     downloadRoutes(scope, ctx);
+    powershellInstallerRoutes(scope, ctx);
     windowsInstallerRoutes(scope, ctx);
     dashboardRoutes(scope, ctx);
   });

@@ -52,15 +52,19 @@ export function elevatedArguments(
     log?: string | undefined;
   },
 ): string[] {
-  const args: string[] = flags.uninstall ? ['uninstall'] : [];
-  args.push('-silent', '-elevated');
-  if (flags.url) args.push('-url', flags.url);
-  if (flags.mtlsCert && flags.mtlsKey)
-    args.push('-mtls-cert', flags.mtlsCert, '-mtls-key', flags.mtlsKey);
-  const tokenFile = extra.tokenFile ?? (flags.tokenFile !== '-' ? flags.tokenFile : undefined);
-  if (tokenFile) args.push('-token-file', tokenFile);
-  if (flags.withLhm) args.push('-with-lhm');
-  if (flags.beta) args.push('-beta');
+  const args: string[] = flags.uninstall
+    ? ['uninstall', '-silent', '-elevated']
+    : ['-silent', '-elevated'];
+  if (!flags.uninstall) {
+    if (flags.url) args.push('-url', flags.url);
+    if (flags.mtlsCert && flags.mtlsKey) {
+      args.push('-mtls-cert', flags.mtlsCert, '-mtls-key', flags.mtlsKey);
+    }
+    const tokenFile = extra.tokenFile ?? (flags.tokenFile !== '-' ? flags.tokenFile : undefined);
+    if (tokenFile) args.push('-token-file', tokenFile);
+    if (flags.withLhm) args.push('-with-lhm');
+    if (flags.beta) args.push('-beta');
+  }
   const log = extra.log ?? flags.log;
   if (log) args.push('-log', log);
   const progress = extra.progressFile ?? flags.progressFile;

@@ -325,6 +325,17 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     querystring: latestVersionQuerySchema,
     responses: { 200: latestVersionResponseSchema, ...errors(400, 404) },
   },
+  'GET /install.ps1': {
+    listener: 'public',
+    tag: 'installers',
+    summary: 'The PowerShell installer script (public)',
+    description:
+      'Windows PowerShell 5.1 script for `irm {server}/install.ps1 -OutFile install.ps1; ' +
+      '.\\install.ps1 -Token "<TOKEN>"` with `-Beta` and `-WithLHM`: TLS 1.2, the channel\'s ' +
+      'metadata-windows.json, download, SHA-256 check, token handed to the installer in a file, ' +
+      'its seven steps shown as it reports them. ASCII only; it holds no secret.',
+    responses: { 200: text("The script, with this server's public URL in it.") },
+  },
   'GET /agent/requirements': {
     listener: 'public',
     tag: 'releases',
