@@ -254,6 +254,40 @@ describe('the dashboard in Chromium against a real server', () => {
     expect(machines.find((machine) => machine.hostname === 'db-02')?.revoked_at).not.toBeNull();
   });
 
+  it('adds a read-only user, who can look at the pages but not make tokens or installers', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    await page.getByLabel('Email').fill('viewer@acme.example');
+    expect(await page.getByLabel('Role').inputValue()).toBe('read_only');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'User viewer@acme.example added' });
+    const password = (
+      await dialog.getByRole('figure', { name: 'Password' }).locator('code').innerText()
+    ).trim();
+    await dialog.getByRole('button', { name: 'I have saved the password' }).click();
+    expect(await page.getByRole('row', { name: /viewer@acme\.example/ }).innerText()).toContain(
+      'Read only',
+    );
+
+    const viewer = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const view = await viewer.newPage();
+    view.setDefaultTimeout(PATIENCE_MS);
+    await view.goto(url('/dashboard/installation'));
+    await view.getByLabel('Email').fill('viewer@acme.example');
+    await view.getByLabel('Password').fill(password);
+    await view.getByRole('button', { name: 'Sign in' }).click();
+    await view.getByRole('heading', { name: 'Installation', level: 1 }).waitFor();
+    await view.getByText('Your role can look at this page').waitFor();
+    for (const name of ['Download Windows', 'Download Linux x64', 'Generate Linux token']) {
+      expect(await view.getByRole('button', { name }).isDisabled(), name).toBe(true);
+    }
+    expect(await view.getByRole('link', { name: 'Clients' }).count()).toBe(0);
+    await view.getByRole('navigation').getByRole('link', { name: 'Machines' }).click();
+    await view.getByRole('row', { name: /web-01/ }).waitFor();
+    expect(await view.getByRole('button', { name: /^Revoke/ }).count()).toBe(0);
+    await viewer.close();
+  });
+
   it('generates a Linux token: the curl command works and its countdown runs', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Installation' }).click();
     const section = page.getByRole('region', { name: 'Quick Linux installation' });
@@ -508,6 +542,7 @@ describe('the dashboard in Chromium against a real server', () => {
       'documentation',
       'admin/updates',
       'admin/clients',
+      'admin/users',
     ]) {
       await page.goto(url(`/dashboard/${pathname}`));
       await page.getByRole('heading', { level: 1 }).waitFor();
