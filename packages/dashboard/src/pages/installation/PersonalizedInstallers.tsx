@@ -106,6 +106,7 @@ function MassDeploymentProgress() {
   const active = useActiveWindowsToken(true);
   const labelId = useId();
   const token = active.data?.token;
+  if (active.isPending) return null;
   if (active.error) return <ErrorMessage error={active.error} />;
   if (!token) return <p className="muted">{t('installation.massNone')}</p>;
 
