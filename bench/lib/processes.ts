@@ -82,6 +82,16 @@ export function rssBytes(pid: number): number {
   return kb * 1024;
 }
 
+/**
+ * Anonymous memory of a process (heap, stacks, buffers): what it holds for itself. RSS also
+ * counts the pages of its executable that it has touched, clean and shared with the page cache.
+ */
+export function privateBytes(pid: number): number {
+  const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = Number(rollup.match(/^Anonymous:\s+(\d+)/m)?.[1] ?? 0);
+  return kb * 1024;
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   publicUrl: string;
