@@ -1,11 +1,23 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  type InstallerPayload,
+  locatePayload,
+  PAYLOAD_MARKER,
+  readPayloadZip,
+} from '@optralis/protocol/installer-payload';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInstallToken } from '../../packages/server/src/tokens/service';
-import { ensureDashboardBuilt, launchChromium, screenshotDir } from '../support/browser';
+import {
+  accessibilityViolations,
+  ensureDashboardBuilt,
+  launchChromium,
+  screenshotDir,
+} from '../support/browser';
 import { agentRequest } from '../support/https';
+import { syntheticPe } from '../support/pe';
 import { startTestServer, type TestServer } from '../support/server';
 import { login } from '../support/sessions';
 
@@ -38,6 +50,36 @@ function publishLinuxBuild(downloadsDir: string) {
   };
   fs.writeFileSync(path.join(stable, 'metadata-linux.json'), JSON.stringify(metadata));
   return architectures.arm64 as { filename: string; checksum_sha256: string };
+}
+
+/** The current stable Windows build, from which personalized installers are made. */
+function publishWindowsBuild(downloadsDir: string, version: string) {
+  const stable = path.join(downloadsDir, 'stable');
+  fs.mkdirSync(stable, { recursive: true });
+  const base = syntheticPe();
+  const filename = `optralis-agent-v${version}.exe`;
+  fs.writeFileSync(path.join(stable, filename), base);
+  const metadata = {
+    version,
+    channel: 'stable',
+    platform: 'windows',
+    architecture: 'amd64',
+    filename,
+    checksum_sha256: crypto.createHash('sha256').update(base).digest('hex'),
+    file_size_bytes: base.length,
+    build_time: '2026-04-01T10:00:00Z',
+  };
+  fs.writeFileSync(path.join(stable, 'metadata-windows.json'), JSON.stringify(metadata));
+  return base;
+}
+
+function payloadOf(file: Buffer): InstallerPayload {
+  const zip = locatePayload({
+    size: file.length,
+    read: (position, length) => file.subarray(position, position + length),
+  });
+  if (!zip) throw new Error('the installer carries no payload');
+  return readPayloadZip(zip);
 }
 
 /** "14:59" → 899 seconds. */
@@ -118,11 +160,11 @@ describe('the dashboard in Chromium against a real server', () => {
   it('creates a client and shows only its administrator password, once (spec test 8)', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Clients' }).click();
     await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
-    await page.getByLabel('Name').fill('Acme Industries');
+    await page.getByLabel('Name').fill('Société Acme');
     await page.getByLabel('Administrator email').fill('it@acme.example');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
 
-    const dialog = page.getByRole('dialog', { name: 'Client Acme Industries created' });
+    const dialog = page.getByRole('dialog', { name: 'Client Société Acme created' });
     await dialog.waitFor();
     const password = (
       await dialog
@@ -142,9 +184,9 @@ describe('the dashboard in Chromium against a real server', () => {
     expect(await page.content()).not.toContain(password);
 
     const clients = await apiGet<{ clients: { id: string; name: string }[] }>('/api/admin/clients');
-    clientId = clients.clients.find((client) => client.name === 'Acme Industries')?.id ?? '';
+    clientId = clients.clients.find((client) => client.name === 'Société Acme')?.id ?? '';
     expect(clientId).not.toBe('');
-    await page.getByRole('button', { name: 'Manage Acme Industries' }).click();
+    await page.getByRole('button', { name: 'Manage Société Acme' }).click();
     expect(await page.getByLabel('Client', { exact: true }).inputValue()).toBe(clientId);
     await shoot('clients');
   });
@@ -210,6 +252,40 @@ describe('the dashboard in Chromium against a real server', () => {
     }>(`/api/machines?client_id=${clientId}`);
     expect(machines.find((machine) => machine.hostname === 'web-01')?.channel).toBe('beta');
     expect(machines.find((machine) => machine.hostname === 'db-02')?.revoked_at).not.toBeNull();
+  });
+
+  it('adds a read-only user, who can look at the pages but not make tokens or installers', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    await page.getByLabel('Email').fill('viewer@acme.example');
+    expect(await page.getByLabel('Role').inputValue()).toBe('read_only');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'User viewer@acme.example added' });
+    const password = (
+      await dialog.getByRole('figure', { name: 'Password' }).locator('code').innerText()
+    ).trim();
+    await dialog.getByRole('button', { name: 'I have saved the password' }).click();
+    expect(await page.getByRole('row', { name: /viewer@acme\.example/ }).innerText()).toContain(
+      'Read only',
+    );
+
+    const viewer = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const view = await viewer.newPage();
+    view.setDefaultTimeout(PATIENCE_MS);
+    await view.goto(url('/dashboard/installation'));
+    await view.getByLabel('Email').fill('viewer@acme.example');
+    await view.getByLabel('Password').fill(password);
+    await view.getByRole('button', { name: 'Sign in' }).click();
+    await view.getByRole('heading', { name: 'Installation', level: 1 }).waitFor();
+    await view.getByText('Your role can look at this page').waitFor();
+    for (const name of ['Download Windows', 'Download Linux x64', 'Generate Linux token']) {
+      expect(await view.getByRole('button', { name }).isDisabled(), name).toBe(true);
+    }
+    expect(await view.getByRole('link', { name: 'Clients' }).count()).toBe(0);
+    await view.getByRole('navigation').getByRole('link', { name: 'Machines' }).click();
+    await view.getByRole('row', { name: /web-01/ }).waitFor();
+    expect(await view.getByRole('button', { name: /^Revoke/ }).count()).toBe(0);
+    await viewer.close();
   });
 
   it('generates a Linux token: the curl command works and its countdown runs', async () => {
@@ -338,7 +414,56 @@ describe('the dashboard in Chromium against a real server', () => {
     await shoot('updates');
   });
 
+  it('downloads Windows installers under the name the server gives (filename* too)', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Installation' }).click();
+    const windows = page.getByRole('article', { name: /^Windows/ });
+    await windows.getByRole('radio', { name: '10 machines' }).check();
+    const download = async () => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        windows.getByRole('button', { name: 'Download Windows' }).click(),
+      ]);
+      return { name: file.suggestedFilename(), bytes: fs.readFileSync(await file.path()) };
+    };
+
+    // No Windows build yet: the fallback ZIP, named after the client (non-ASCII: filename*).
+    const zip = await download();
+    expect(zip.name).toBe('optralis-agent-Société-Acme.zip');
+    expect(zip.bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+    await windows.getByText('Downloaded optralis-agent-Société-Acme.zip').waitFor();
+
+    // Once the build is published and the stable release names its checksum (corrected through
+    // the edit dialog), installers are made from it and named after the release.
+    const base = publishWindowsBuild(server.config.downloadsDir, '1.4.0');
+    await page.getByRole('navigation').getByRole('link', { name: 'Updates' }).click();
+    await page.getByRole('tab', { name: 'Windows' }).click();
+    await page.getByRole('button', { name: 'Edit version 1.4.0' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit version 1.4.0' });
+    await edit
+      .getByLabel('SHA-256')
+      .fill(crypto.createHash('sha256').update(base).digest('hex').toUpperCase());
+    await edit.getByLabel('File size (bytes)').fill(String(base.length));
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'hidden' });
+    await page.getByRole('navigation').getByRole('link', { name: 'Installation' }).click();
+    await windows.getByRole('radio', { name: '10 machines' }).check();
+    const exe = await download();
+    expect(exe.name).toBe('optralis-agent-v1.4.0.exe');
+    expect(exe.bytes.subarray(0, 2).toString('latin1')).toBe('MZ');
+    expect(exe.bytes.length).toBeGreaterThan(base.length);
+    expect(exe.bytes.includes(PAYLOAD_MARKER)).toBe(true);
+    await windows.getByText('Downloaded optralis-agent-v1.4.0.exe').waitFor();
+    await shoot('installation-windows-download');
+
+    // The token inside the downloaded EXE enrolls a machine, and the progress counts it.
+    await page.getByText('0/10 machines installed').waitFor();
+    const { token } = payloadOf(exe.bytes);
+    expect((await bootstrap(token ?? '', 'desk-02', 'windows')).status).toBe(200);
+    await page.getByText('1/10 machines installed').waitFor();
+  });
+
   it('switches to French and keeps the choice', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Updates' }).click();
     await page.getByLabel('Language').selectOption('fr');
     await page.getByRole('heading', { name: 'Mises à jour de l’agent' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('fr');
@@ -403,6 +528,49 @@ describe('the dashboard in Chromium against a real server', () => {
     await shoot('installation-fr-token');
     await page.keyboard.press('Escape');
     await shoot('installation-fr');
+  });
+
+  it('passes the axe-core accessibility checks on every page and dialog', async () => {
+    const found: Record<string, unknown> = {};
+    const check = async (name: string) => {
+      const violations = await accessibilityViolations(page);
+      if (violations.length > 0) found[name] = violations;
+    };
+    for (const pathname of [
+      'machines',
+      'installation',
+      'documentation',
+      'admin/updates',
+      'admin/clients',
+      'admin/users',
+    ]) {
+      await page.goto(url(`/dashboard/${pathname}`));
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.getByText(/Chargement/).waitFor({ state: 'detached' });
+      await check(pathname);
+    }
+    await page.goto(url('/dashboard/admin/updates'));
+    await page.getByRole('button', { name: 'Ajouter une version' }).click();
+    await page.getByRole('button', { name: 'Importer depuis serveur' }).click();
+    await page.getByRole('heading', { name: 'Builds du dossier des téléchargements' }).waitFor();
+    await check('version dialog');
+    await page.goto(url('/dashboard/installation'));
+    await page.getByRole('button', { name: 'Générer token', exact: true }).click();
+    await page.getByRole('dialog').getByRole('timer').waitFor();
+    await check('token dialog');
+
+    const visitor = await browser.newPage();
+    // The check itself sees problems: an image without text and a button without a name.
+    await visitor.setContent('<main><img src="data:,"><button></button></main>');
+    const planted = (await accessibilityViolations(visitor)).map((violation) => violation.rule);
+    expect(planted).toEqual(expect.arrayContaining(['image-alt', 'button-name']));
+
+    await visitor.goto(url('/dashboard/login'));
+    await visitor.getByRole('heading', { level: 1 }).waitFor();
+    const login = await accessibilityViolations(visitor);
+    if (login.length > 0) found.login = login;
+    await visitor.close();
+    expect(found).toEqual({});
   });
 
   it('fits a phone screen, with the navigation behind a menu button', async () => {

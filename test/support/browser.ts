@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { withFileLock } from './lock';
 import { REPO_ROOT } from './paths';
 
@@ -61,4 +62,39 @@ export function screenshotDir(name: string): string {
   const dir = path.join(REPO_ROOT, 'test-results', name);
   fs.mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+const AXE_SOURCE = fs.readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+export interface Violation {
+  rule: string;
+  impact: string | null | undefined;
+  targets: string[];
+}
+
+/**
+ * What axe-core finds against WCAG 2.1 A and AA and its best practices on the page as it is
+ * now (open dialogs included). Evaluated through the DevTools protocol, so the page's content
+ * security policy stays on.
+ */
+export async function accessibilityViolations(page: Page): Promise<Violation[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const { axe } = window as unknown as { axe: typeof import('axe-core') };
+    const result = await axe.run(document, {
+      runOnly: {
+        type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+      },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((violation) => ({
+      rule: violation.id,
+      impact: violation.impact,
+      targets: violation.nodes.map((node) => node.target.join(' ')),
+    }));
+  });
 }

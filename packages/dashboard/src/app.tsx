@@ -8,6 +8,7 @@ import { InstallationPage } from './pages/installation/InstallationPage';
 import { LoginPage } from './pages/LoginPage';
 import { MachinesPage } from './pages/MachinesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { UsersPage } from './pages/UsersPage';
 import { UpdatesPage } from './pages/updates/UpdatesPage';
 import { useRole, useSession } from './session/session';
 
@@ -37,6 +38,7 @@ export function App() {
               </SuperAdmin>
             }
           />
+          <Route path="/admin/users" element={<UsersPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -17,6 +17,7 @@ import type {
   MetadataFileError,
   Platform,
   SettingsResponse,
+  User,
   VersionPin,
 } from './types';
 
@@ -258,5 +259,29 @@ export function useSavePin() {
         query: { client_id: clientId },
       }),
     onSuccess: (saved) => queries.setQueryData(['pin', clientId], saved),
+  });
+}
+
+export type ListedUser = User & { created_at: string };
+
+export function useUsers() {
+  const { clientId } = useScope();
+  return useQuery({
+    queryKey: ['users', clientId],
+    queryFn: () => api<{ users: ListedUser[] }>('/api/users', { query: { client_id: clientId } }),
+  });
+}
+
+export function useCreateUser() {
+  const queries = useQueryClient();
+  const { clientId } = useScope();
+  return useMutation({
+    mutationFn: (body: { email: string; role: 'client_admin' | 'read_only' }) =>
+      api<{ user: User; password: string }>('/api/users', {
+        method: 'POST',
+        body,
+        query: { client_id: clientId },
+      }),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['users'] }),
   });
 }

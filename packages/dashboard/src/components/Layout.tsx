@@ -21,6 +21,7 @@ export function Layout() {
     { to: '/installation', label: t('nav.installation') },
     { to: '/documentation', label: t('nav.documentation') },
     { to: '/admin/updates', label: t('nav.updates') },
+    { to: '/admin/users', label: t('nav.users') },
     ...(superAdmin ? [{ to: '/admin/clients', label: t('nav.clients') }] : []),
   ];
 

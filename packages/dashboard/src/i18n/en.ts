@@ -32,6 +32,7 @@ export const en = {
     documentation: 'Documentation',
     updates: 'Updates',
     clients: 'Clients',
+    users: 'Users',
   },
   roles: {
     super_admin: 'Super-admin',
@@ -110,6 +111,7 @@ export const en = {
     linuxAmd64: 'Linux x64',
     linuxArm64: 'Linux ARM64',
     windowsAmd64: 'Windows x64',
+    readOnly: 'Your role can look at this page; an administrator creates installers and tokens.',
     personalizedInstaller: 'Personalized installer',
     personalizedInstallerDesc: 'Automatic installation, no configuration required',
     windowsInstaller: 'Windows',
@@ -285,6 +287,22 @@ export const en = {
     pinNone: 'No pin (follow the channel)',
     pinSaved: 'The pin is saved.',
     pinNeedsClient: 'Choose a client to see and change its pin.',
+  },
+  users: {
+    title: 'Users',
+    intro:
+      'People who sign in to the dashboard for this client. Administrators create tokens and installers; read-only users look.',
+    create: 'Add a user',
+    email: 'Email',
+    role: 'Role',
+    submit: 'Add',
+    created: 'Created',
+    tableLabel: 'Users',
+    needsClient: 'Choose the client the new user belongs to.',
+    createdTitle: 'User {{email}} added',
+    createdText:
+      'Give this password to the user. It is shown only now: it cannot be displayed again.',
+    password: 'Password',
   },
   clients: {
     title: 'Clients',

@@ -31,6 +31,7 @@ export const fr: Translations = {
     documentation: 'Documentation',
     updates: 'Mises à jour',
     clients: 'Clients',
+    users: 'Utilisateurs',
   },
   roles: {
     super_admin: 'Super-admin',
@@ -110,6 +111,8 @@ export const fr: Translations = {
     linuxAmd64: 'Linux x64',
     linuxArm64: 'Linux ARM64',
     windowsAmd64: 'Windows x64',
+    readOnly:
+      'Votre rôle permet de consulter cette page ; un administrateur crée les installeurs et les tokens.',
     personalizedInstaller: 'Installeur personnalisé',
     personalizedInstallerDesc: 'Installation automatique, aucune configuration requise',
     windowsInstaller: 'Windows',
@@ -286,6 +289,22 @@ export const fr: Translations = {
     pinNone: 'Aucune (suivre le canal)',
     pinSaved: 'L’épingle est enregistrée.',
     pinNeedsClient: 'Choisissez un client pour voir et modifier son épingle.',
+  },
+  users: {
+    title: 'Utilisateurs',
+    intro:
+      'Les personnes qui se connectent au dashboard pour ce client. Les administrateurs créent tokens et installeurs ; les utilisateurs en lecture seule consultent.',
+    create: 'Ajouter un utilisateur',
+    email: 'E-mail',
+    role: 'Rôle',
+    submit: 'Ajouter',
+    created: 'Créé',
+    tableLabel: 'Utilisateurs',
+    needsClient: 'Choisissez le client auquel appartient le nouvel utilisateur.',
+    createdTitle: 'Utilisateur {{email}} ajouté',
+    createdText:
+      'Transmettez ce mot de passe à l’utilisateur. Il n’est affiché que maintenant : il ne pourra plus être affiché.',
+    password: 'Mot de passe',
   },
   clients: {
     title: 'Clients',

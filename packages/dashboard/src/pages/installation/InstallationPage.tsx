@@ -19,6 +19,7 @@ export function InstallationPage() {
         <p>{t('installation.intro')}</p>
       </PageHeader>
       {missing && <p className="notice notice-info">{t('scope.required')}</p>}
+      {!admin && <p className="notice notice-info">{t('installation.readOnly')}</p>}
       <CurrentVersions />
       <PersonalizedInstallers canWrite={admin} />
       <div className="cards">

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useActiveTokens, useCreateToken, useSettings } from '../../api/queries';
 import type { CreatedInstallToken } from '../../api/types';
@@ -32,15 +32,18 @@ export function TokenSection({
   const { t } = useTranslation();
   const { missing } = useScope();
   const create = useCreateToken();
-  const [ttl, setTtl] = useState(15);
+  const [ttl, setTtl] = useState('15');
   const [maxUsage, setMaxUsage] = useState(10);
   const [beta, setBeta] = useState(false);
   const [created, setCreated] = useState<{ token: CreatedInstallToken; beta: boolean }>();
   const ids = { ttl: useId(), beta: useId(), heading: useId() };
 
-  function generate() {
+  // The form's own constraints (a whole number of minutes from 1 to 60) are checked by the
+  // browser before this runs, and said next to the field.
+  function generate(event: FormEvent) {
+    event.preventDefault();
     create.mutate(
-      { platform, ttl_minutes: ttl, max_usage: maxUsage },
+      { platform, ttl_minutes: Number(ttl), max_usage: maxUsage },
       { onSuccess: (token) => setCreated({ token, beta }) },
     );
   }
@@ -49,38 +52,47 @@ export function TokenSection({
     <section className="card" aria-labelledby={ids.heading}>
       <h2 id={ids.heading}>{title}</h2>
       <p>{description}</p>
-      <div className="form-row">
-        <div className="field">
-          <label htmlFor={ids.ttl}>{t('token.validity')}</label>
-          <input
-            id={ids.ttl}
-            type="number"
-            min={1}
-            max={60}
-            required
-            value={ttl}
-            aria-describedby={`${ids.ttl}-help`}
-            onChange={(event) => setTtl(Math.min(60, Math.max(1, Number(event.target.value))))}
+      <form onSubmit={generate} className="stack">
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor={ids.ttl}>{t('token.validity')}</label>
+            <input
+              id={ids.ttl}
+              type="number"
+              min={1}
+              max={60}
+              step={1}
+              required
+              value={ttl}
+              aria-describedby={`${ids.ttl}-help`}
+              onChange={(event) => setTtl(event.target.value)}
+            />
+            <p id={`${ids.ttl}-help`} className="help">
+              {t('token.validityHelp')}
+            </p>
+          </div>
+          <MachineCountPicker
+            legend={t('token.maxUsage')}
+            value={maxUsage}
+            onChange={setMaxUsage}
           />
-          <p id={`${ids.ttl}-help`} className="help">
-            {t('token.validityHelp')}
-          </p>
         </div>
-        <MachineCountPicker legend={t('token.maxUsage')} value={maxUsage} onChange={setMaxUsage} />
-      </div>
-      <div className="checkbox">
-        <input
-          id={ids.beta}
-          type="checkbox"
-          checked={beta}
-          onChange={(event) => setBeta(event.target.checked)}
-        />
-        <label htmlFor={ids.beta}>{t('token.beta')}</label>
-      </div>
-      <ErrorMessage error={create.error} />
-      <button type="button" onClick={generate} disabled={!canWrite || missing || create.isPending}>
-        {create.isPending ? t('token.generating') : buttonLabel}
-      </button>
+        <div className="checkbox">
+          <input
+            id={ids.beta}
+            type="checkbox"
+            checked={beta}
+            onChange={(event) => setBeta(event.target.checked)}
+          />
+          <label htmlFor={ids.beta}>{t('token.beta')}</label>
+        </div>
+        <ErrorMessage error={create.error} />
+        <div>
+          <button type="submit" disabled={!canWrite || missing || create.isPending}>
+            {create.isPending ? t('token.generating') : buttonLabel}
+          </button>
+        </div>
+      </form>
       {created && (
         <TokenDialog
           platform={platform}
