@@ -38,6 +38,7 @@ import {
   applyWindowsResources,
   readWindowsResources,
   SUBSYSTEM_WINDOWS_GUI,
+  writePeChecksum,
 } from './agent/windows-resources.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -200,6 +201,7 @@ async function buildTarget({ target, options, workDir, blobs, marker }) {
 
   step('injecting the agent (postject)');
   inject(file, target === 'windows-amd64' ? blobs.windows : blobs.linux);
+  if (target === 'windows-amd64') writePeChecksum(file);
 
   if (target === 'windows-amd64' && options.signing) {
     step('signing (osslsigncode)');

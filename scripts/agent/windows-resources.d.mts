@@ -9,3 +9,4 @@ export function readWindowsResources(bytes: Uint8Array): {
   manifest: string | undefined;
   iconGroups: { id: number | string; icons: number }[];
 };
+export function writePeChecksum(file: string): void;

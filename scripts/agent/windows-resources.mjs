@@ -114,3 +114,23 @@ export function readWindowsResources(bytes) {
     })),
   };
 }
+
+/**
+ * Writes the PE checksum of the file (Microsoft's CheckSumMappedFile). Node's binary keeps the
+ * checksum of its own release, which editing the resources and injecting the agent make wrong;
+ * a correct one is what Windows tools expect, and what the installer writes back when it copies
+ * itself without its payload.
+ */
+export function writePeChecksum(file) {
+  const bytes = fs.readFileSync(file);
+  const checksumOffset = bytes.readUInt32LE(0x3c) + 24 + 64;
+  let sum = 0;
+  for (let offset = 0; offset < bytes.length; offset += 2) {
+    if (offset === checksumOffset || offset === checksumOffset + 2) continue;
+    sum += bytes[offset] + ((bytes[offset + 1] ?? 0) << 8);
+    sum = (sum & 0xffff) + (sum >>> 16);
+  }
+  sum = (sum & 0xffff) + (sum >>> 16);
+  bytes.writeUInt32LE((sum + bytes.length) >>> 0, checksumOffset);
+  fs.writeFileSync(file, bytes);
+}

@@ -2,13 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstallerGui } from '../../packages/agent/src/gui/controller';
 import { type GuiServer, startGuiServer } from '../../packages/agent/src/gui/server';
 import { inProcessTask } from '../../packages/agent/src/gui/task';
 import { parseInstallerFlags } from '../../packages/agent/src/install/flags';
-import type { InstallerPayload } from '../../packages/agent/src/install/payload';
 import { type DryRunOptions, dryRunPlatform } from '../../packages/agent/src/windows/dry-run';
 import { createClient } from '../../packages/server/src/clients/store';
 import { createInstallToken } from '../../packages/server/src/tokens/service';
@@ -49,7 +49,11 @@ describe('the graphical installer', () => {
 
   async function openInstaller(
     argv: string[],
-    options: { payload?: InstallerPayload; machine?: Partial<DryRunOptions> } = {},
+    options: {
+      payload?: InstallerPayload;
+      machine?: Partial<DryRunOptions>;
+      startError?: string;
+    } = {},
   ) {
     const root = tempDir('gui');
     const exe = path.join(root, 'optralis-agent.exe');
@@ -67,6 +71,7 @@ describe('the graphical installer', () => {
       payload: options.payload,
       task: inProcessTask(platform, logFile, { service: FAST }),
       logFile,
+      startError: options.startError,
     });
     const guiServer = await startGuiServer(gui);
     opened.push(guiServer);
@@ -201,6 +206,7 @@ describe('the graphical installer', () => {
         public_url: server.publicUrl,
         channel: 'stable',
         client_id: token.row.client_id,
+        created_at: new Date().toISOString(),
       },
       caCert: server.ctx.ca.certificatePem,
       token: token.value,
@@ -225,6 +231,19 @@ describe('the graphical installer', () => {
     );
     expect(await page.locator('#screen-form').isVisible()).toBe(false);
     await page.screenshot({ path: path.join(shots, 'unsupported.png'), fullPage: true });
+  });
+
+  it('a damaged personalized installer says so, and closing ends with status 6', async () => {
+    const { page, gui } = await openInstaller([], {
+      startError: 'Cet installeur personnalisé est endommagé.',
+    });
+    await page.locator('#screen-error').waitFor({ state: 'visible' });
+    expect(await page.locator('#error-message').innerText()).toBe(
+      'Cet installeur personnalisé est endommagé.',
+    );
+    expect(await page.locator('#screen-form').isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Fermer' }).click();
+    expect(await gui.closed).toBe(6);
   });
 
   it('uninstall asks first, then removes everything', async () => {

@@ -2,6 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { peChecksum } from '../../packages/agent/src/install/strip-payload';
+import { readOwnPayload } from '../../packages/agent/src/payload';
+import { readPeLayout } from '../../packages/protocol/src/installer-payload/pe';
 import { createClient } from '../../packages/server/src/clients/store';
 import { findMachine } from '../../packages/server/src/machines/store';
 import { writeRequirements } from '../../packages/server/src/releases/policy';
@@ -19,6 +22,7 @@ import {
   wineServiceEntry,
 } from '../support/foreign';
 import { startTestServer, type TestServer } from '../support/server';
+import { login } from '../support/sessions';
 
 const VERSION = '1.0.0';
 const WINSW_SHA256 = '5859b114d96800a2b98ef9d19eaa573a786a422dad324547ef25be181389df01';
@@ -46,7 +50,8 @@ describe('the Windows installer under Wine', () => {
       targets: ['windows-amd64'],
     });
     exe = build.files['windows-amd64'];
-    server = await startTestServer();
+    // The build's directory is the server's downloads: personalized installers are made from it.
+    server = await startTestServer({ env: { OPTRALIS_DOWNLOADS_DIR: build.dir } });
     // No .NET and no HTML engine: Wine must not try to install them.
     env = { ...(await newWinePrefix()), WINEDLLOVERRIDES: 'mscoree,mshtml=' };
     prefix = env.WINEPREFIX as string;
@@ -81,6 +86,10 @@ describe('the Windows installer under Wine', () => {
     expect(resources.manifest).toContain(
       '<requestedExecutionLevel level="asInvoker" uiAccess="false"/>',
     );
+    // The PE checksum is the file's own, not the one Node's release had.
+    const bytes = fs.readFileSync(exe);
+    const layout = readPeLayout(bytes.subarray(0, 65536));
+    expect(layout?.checksum).toBe(peChecksum(bytes, layout?.checksumOffset as number));
   });
 
   it('refuses a Windows below the server’s minimum before using the token', async () => {
@@ -198,5 +207,47 @@ describe('the Windows installer under Wine', () => {
     expect(fs.existsSync(winePath(prefix, 'C:\\Program Files\\Optralis Agent'))).toBe(false);
     const query = await runToFiles(WINE, ['sc', 'query', 'OptralisAgent'], env);
     expect(query.code, query.stdout).not.toBe(0);
+  });
+
+  it('a personalized installer from the dashboard installs with -silent alone, and leaves no token in Program Files', async () => {
+    const admin = await login(server.publicApp, 'admin@localhost', 'correct-horse-battery');
+    const client = await createClient(
+      server.ctx.db,
+      `wine-payload-${crypto.randomUUID()}`,
+      new Date(),
+    );
+    const answer = await server.publicApp.inject({
+      method: 'GET',
+      url: `/api/installer/windows?max_usage=1&client_id=${client.id}`,
+      headers: { authorization: `Bearer ${admin}`, 'accept-encoding': 'identity' },
+    });
+    expect(answer.statusCode, answer.body.slice(0, 200)).toBe(200);
+    const setup = winePath(prefix, 'C:\\users\\Public\\optralis-agent-setup.exe');
+    fs.writeFileSync(setup, answer.rawPayload);
+    const payload = readOwnPayload(setup);
+    expect(payload?.config.client_id).toBe(client.id);
+
+    const result = await runToFiles(WINE, [setup, '-silent', '-log', 'C:\\payload.log'], env);
+    const log = fs.readFileSync(winePath(prefix, 'C:\\payload.log'), 'utf8');
+    expect(result.code, log).toBe(11);
+    expect(log).toContain('Machine inscrite');
+
+    const config = JSON.parse(
+      fs.readFileSync(winePath(prefix, 'C:\\ProgramData\\optralis-agent\\config.json'), 'utf8'),
+    );
+    expect(config).toMatchObject({
+      client_id: client.id,
+      public_url: server.publicUrl,
+      mtls_enabled: true,
+    });
+    // The program folder holds the release itself: the payload (and its token) was left out.
+    const installed = winePath(prefix, 'C:\\Program Files\\Optralis Agent\\optralis-agent.exe');
+    expect(sha256(installed)).toBe(sha256(exe));
+    expect(readOwnPayload(installed)).toBeUndefined();
+    const token = await findToken(server.ctx.db, payload?.config.token_id as string, client.id);
+    expect(token?.usage_count).toBe(1);
+
+    const removed = await installer(['uninstall', '-silent']);
+    expect(removed.code, removed.stdout).toBe(0);
   });
 });

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOwnPayload } from '../../packages/agent/src/payload';
 import { createUser } from '../../packages/server/src/auth/store';
@@ -172,34 +171,27 @@ describe('personalized Windows installers made from the real agent build', () =>
     try {
       const admin = await login(signedServer.publicApp, 'admin@localhost', 'correct-horse-battery');
       const client = (await createClient(signedServer.ctx.db, 'Fabrikam', new Date())).id;
-      for (const encoding of ['identity', 'gzip']) {
-        const received = path.join(dir, `received-${encoding}`);
-        const answer = await download(
-          `${signedServer.publicUrl}/api/installer/windows?max_usage=50&client_id=${client}`,
-          { authorization: `Bearer ${admin}`, 'accept-encoding': encoding },
-          received,
-        );
-        expect(answer.status).toBe(200);
-        expect(answer.headers['content-encoding']).toBe(encoding === 'gzip' ? 'gzip' : undefined);
-        const exe = path.join(dir, `personalized-${encoding}.exe`);
-        if (encoding === 'gzip') fs.writeFileSync(exe, zlib.gunzipSync(fs.readFileSync(received)));
-        else fs.renameSync(received, exe);
-        expect(fs.statSync(exe).size).toBeGreaterThan(fs.statSync(signed).size);
-
-        const verified = await runToFiles('osslsigncode', [
-          ...['verify', '-in', exe, '-CAfile', identity.cert],
-        ]);
-        const output = verified.stdout + verified.stderr;
-        expect(verified.code, output).toBe(0);
-        expect(output).toContain('Signature verification: ok');
-        expect(output).not.toContain('invalid PE checksum');
-        expect(readOwnPayload(exe)?.config).toMatchObject({ client_id: client, mode: 'token' });
-      }
-      const runs = await runToFiles(
-        WINE,
-        [path.join(dir, 'personalized-gzip.exe'), 'payload', '--json'],
-        wine,
+      // Identity only: that gzip inflates to exactly these bytes is shown on every layout by
+      // the unit tests, without compressing another 85 MB here.
+      const exe = path.join(dir, 'personalized.exe');
+      const answer = await download(
+        `${signedServer.publicUrl}/api/installer/windows?max_usage=50&client_id=${client}`,
+        { authorization: `Bearer ${admin}`, 'accept-encoding': 'identity' },
+        exe,
       );
+      expect(answer.status).toBe(200);
+      expect(fs.statSync(exe).size).toBeGreaterThan(fs.statSync(signed).size);
+
+      const verified = await runToFiles('osslsigncode', [
+        ...['verify', '-in', exe, '-CAfile', identity.cert],
+      ]);
+      const output = verified.stdout + verified.stderr;
+      expect(verified.code, output).toBe(0);
+      expect(output).toContain('Signature verification: ok');
+      expect(output).not.toContain('invalid PE checksum');
+      expect(readOwnPayload(exe)?.config).toMatchObject({ client_id: client, mode: 'token' });
+
+      const runs = await runToFiles(WINE, [exe, 'payload', '--json'], wine);
       expect(runs.code, runs.stderr).toBe(0);
       expect(JSON.parse(runs.stdout).client_id).toBe(client);
     } finally {

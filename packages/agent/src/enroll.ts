@@ -25,6 +25,8 @@ export interface EnrollOptions {
   hardwareId?: string | undefined;
   hostname?: string | undefined;
   interval?: number;
+  /** Ask the server to put the machine on this release channel (stable when absent). */
+  channel?: 'stable' | 'beta' | undefined;
   /**
    * The CA a personalized installer carries. When set, the answer must name it among the
    * server's CAs, and it alone is written as `ca.crt`: the agent API is trusted through what the
@@ -59,6 +61,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   };
   const hardwareId = options.hardwareId ?? machineHardwareId();
   if (hardwareId) request.hardware_id = hardwareId;
+  if (options.channel) request.channel = options.channel;
 
   let response: { status: number; text: string };
   try {

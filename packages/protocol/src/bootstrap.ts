@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { architectureInputSchema, platformSchema } from './platform';
+import { architectureInputSchema, channelSchema, platformSchema } from './platform';
 import { releaseKeyInfoSchema } from './release-statement';
 import { hostnameSchema, pemSchema, plainText } from './text';
 
@@ -12,6 +12,8 @@ export const bootstrapRequestSchema = z.object({
   platform: platformSchema.optional(),
   /** PKCS#10 request made on the machine; without it the server makes the key (legacy contract). */
   csr: pemSchema.optional(),
+  /** The release channel the machine follows (`-beta` of the Windows installer); stable when absent. */
+  channel: channelSchema.optional(),
 });
 
 export type BootstrapRequest = z.infer<typeof bootstrapRequestSchema>;

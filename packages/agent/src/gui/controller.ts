@@ -1,9 +1,9 @@
 import fs from 'node:fs';
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import { z } from 'zod';
 import { EXIT, InstallerError } from '../install/errors';
 import type { InstallerFlags } from '../install/flags';
 import { checkOperatingSystem, type InstallRequest } from '../install/installer';
-import type { InstallerPayload } from '../install/payload';
 import type { ProgressEvent } from '../install/progress';
 import { installRequestFrom } from '../install/request';
 import { INSTALL_STEPS, UNINSTALL_STEPS } from '../install/steps';
@@ -14,6 +14,7 @@ import type { InstallTask, TaskResult } from './task';
 export type Screen =
   | 'checking'
   | 'unsupported'
+  | 'error'
   | 'form'
   | 'progress'
   | 'done'
@@ -57,6 +58,8 @@ export interface GuiDeps {
   task: InstallTask;
   logFile: string;
   fetch?: typeof fetch;
+  /** This installer cannot be used (a damaged payload): said instead of the form. */
+  startError?: string | undefined;
 }
 
 /**
@@ -96,6 +99,18 @@ export class InstallerGui {
 
   /** The first screen: the OS gate with what is known of the server, then the form. */
   async start(): Promise<void> {
+    if (this.deps.startError) {
+      this.state.screen = 'error';
+      this.state.unsupported_message = this.deps.startError;
+      this.state.result = {
+        ok: false,
+        exitCode: EXIT.badCredentials,
+        code: 'payload_damaged',
+        message: this.deps.startError,
+        log_file: null,
+      };
+      return;
+    }
     if (this.state.mode === 'uninstall') {
       this.state.screen = 'confirm-uninstall';
       return;

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import type { InstallerFlags } from '../install/flags';
 import { consoleWriter } from '../install/log';
-import type { InstallerPayload } from '../install/payload';
 import { defaultLogFile } from '../install/silent';
 import { appWindowArguments, findBrowser } from '../windows/browser';
 import { systemTool } from '../windows/paths';
@@ -26,14 +26,26 @@ const PAGE_NEVER_CAME_MS = 120_000;
  */
 export async function runGui(
   flags: InstallerFlags,
-  deps: { platform: WindowsPlatform; payload?: InstallerPayload | undefined },
+  deps: {
+    platform: WindowsPlatform;
+    payload?: InstallerPayload | undefined;
+    /** Shown instead of the form: this installer cannot be used (a damaged payload). */
+    startError?: string | undefined;
+  },
 ): Promise<number> {
   const { platform } = deps;
   const logFile = flags.log ? path.resolve(flags.log) : defaultLogFile(platform, flags.uninstall);
   const task = (await platform.isAdministrator())
     ? inProcessTask(platform, logFile)
     : elevatedTask(platform, flags, logFile);
-  const gui = new InstallerGui({ platform, flags, payload: deps.payload, task, logFile });
+  const gui = new InstallerGui({
+    platform,
+    flags,
+    payload: deps.payload,
+    task,
+    logFile,
+    startError: deps.startError,
+  });
   const server = await startGuiServer(gui);
   const profile = fs.mkdtempSync(path.join(platform.tempDir, 'optralis-window-'));
   let windowGone = false;

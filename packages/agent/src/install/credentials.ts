@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { agentConfigSchema } from '@optralis/protocol';
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import { EXIT, installerError } from './errors';
-import type { InstallerPayload } from './payload';
 
 /** How this machine gets its identity. */
 export type Credentials =
@@ -12,7 +12,8 @@ export type Credentials =
       /** The public URL of the server, where bootstrap is. */
       serverUrl: string;
       source: 'payload' | 'file' | 'stdin' | 'environment' | 'form';
-      caPem?: string | undefined;
+      /** Set when the token is a personalized installer's: enrollment pins its CA and key. */
+      payload?: InstallerPayload | undefined;
     }
   | {
       kind: 'certificate';
@@ -25,6 +26,7 @@ export type Credentials =
       clientId?: string | undefined;
       machineId?: string | undefined;
       source: 'payload' | 'files';
+      payload?: InstallerPayload | undefined;
     };
 
 const PEM = /-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----/;
@@ -123,6 +125,7 @@ export function credentialsFromPayload(payload: InstallerPayload): Credentials {
       clientId: config.client_id,
       machineId: config.machine_id,
       source: 'payload',
+      payload,
     };
   }
   if (!payload.token) {
@@ -137,7 +140,7 @@ export function credentialsFromPayload(payload: InstallerPayload): Credentials {
     token: payload.token,
     serverUrl: config.public_url,
     source: 'payload',
-    caPem: payload.caCert,
+    payload,
   };
 }
 

@@ -164,6 +164,16 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     expect((await findToken(server.ctx.db, token.id, token.clientId))?.usage_count).toBe(1);
   });
 
+  it('-beta puts the machine on the beta channel at enrollment', async () => {
+    const token = await newToken();
+    const m = machine();
+    const outcome = await runInstall(tokenRequest(token.value, { channel: 'beta' }), m.deps);
+    expect(outcome.ok).toBe(true);
+    const row = await findMachine(server.ctx.db, outcome.machineId as string, token.clientId);
+    expect(row?.channel).toBe('beta');
+    expect(JSON.parse(fs.readFileSync(m.platform.paths.configFile, 'utf8')).channel).toBe('beta');
+  });
+
   it('refuses an unsupported Windows before using the token', async () => {
     const token = await newToken();
     const m = machine({ build: 17134, productName: 'Windows 10 Pro' });

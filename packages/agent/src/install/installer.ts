@@ -1,5 +1,5 @@
 import { loadAgentConfig } from '../config';
-import { enroll } from '../enroll';
+import { enroll, enrollFromPayload } from '../enroll';
 import { parseMachineGuid } from '../hardware';
 import { describeFailure } from '../windows/commands';
 import { systemTool } from '../windows/paths';
@@ -158,7 +158,11 @@ export async function runInstall(
 
     step('identity');
     if (credentials?.kind === 'certificate') {
-      importCertificate(platform.paths, platform.path, credentials, request.channel);
+      if (credentials.payload) {
+        await enrollFromPayload(credentials.payload, { configDir: platform.paths.dataDir });
+      } else {
+        importCertificate(platform.paths, platform.path, credentials, request.channel);
+      }
       outcome.identity = 'imported';
       outcome.machineId = credentials.machineId;
       log.info(
@@ -174,13 +178,22 @@ export async function runInstall(
       const hardwareId = await readMachineGuid(platform);
       if (!hardwareId) log.warn('MachineGuid illisible : inscription sans identifiant matériel');
       try {
-        const enrolled = await enroll({
-          url: credentials.serverUrl,
-          token: credentials.token,
-          configDir: platform.paths.dataDir,
-          hardwareId,
-          hostname: request.hostname,
-        });
+        // A personalized installer's token enrolls with its CA and release key pinned.
+        const enrolled = credentials.payload
+          ? await enrollFromPayload(credentials.payload, {
+              configDir: platform.paths.dataDir,
+              hardwareId,
+              hostname: request.hostname,
+            })
+          : await enroll({
+              url: credentials.serverUrl,
+              token: credentials.token,
+              configDir: platform.paths.dataDir,
+              hardwareId,
+              hostname: request.hostname,
+              // Only an explicit -beta moves the machine; otherwise the server's default holds.
+              channel: request.channel === 'beta' ? 'beta' : undefined,
+            });
         outcome.machineId = enrolled.machineId;
       } catch (error) {
         throw fromEnrollmentError(error);

@@ -1,9 +1,11 @@
-import { runGui } from '../gui/run';
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
+import { AgentError } from '../errors';
+import { readOwnPayload } from '../payload';
 import { systemPlatform } from '../windows/platform';
+import { EXIT } from './errors';
 import { FlagError, INSTALLER_USAGE, type InstallerFlags, parseInstallerFlags } from './flags';
-import { consoleWriter } from './log';
-import { readOwnPayload } from './payload';
-import { runSilent } from './silent';
+import { consoleWriter, createInstallLog } from './log';
+import { defaultLogFile, runSilent } from './silent';
 
 const INSTALLER_FLAG =
   /^--?(silent|url|with-lhm|mtls-cert|mtls-key|token-file|beta|log|progress-file|elevated)(=|$)/i;
@@ -47,8 +49,27 @@ export async function runInstallerCommand(argv: readonly string[]): Promise<numb
     return 2;
   }
   const platform = systemPlatform();
-  if (flags.silent) {
-    return runSilent(flags, { platform, payload: readOwnPayload(), console: print });
+  let payload: InstallerPayload | undefined;
+  let damaged: string | undefined;
+  try {
+    payload = readOwnPayload();
+  } catch (error) {
+    if (!(error instanceof AgentError)) throw error;
+    damaged =
+      'Cet installeur personnalisé est endommagé (téléchargement incomplet ou fichier modifié) : téléchargez-le à nouveau depuis le tableau de bord.';
   }
-  return runGui(flags, { platform, payload: readOwnPayload() });
+  if (flags.silent) {
+    if (damaged) {
+      createInstallLog({
+        file: flags.log ?? defaultLogFile(platform, false),
+        console: print,
+      }).error(`${damaged} [payload_damaged]`);
+      return EXIT.badCredentials;
+    }
+    return runSilent(flags, { platform, payload, console: print });
+  }
+  // Loaded only for the window: its page is imported as text, which the bundle and the tests
+  // know how to load and plain `node --import tsx` (the agent run from source) does not.
+  const { runGui } = await import('../gui/run');
+  return runGui(flags, { platform, payload, startError: damaged });
 }

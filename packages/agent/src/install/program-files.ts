@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { WindowsPlatform } from '../windows/platform';
 import { winswConfig } from '../windows/service';
 import { EXIT, installerError } from './errors';
+import { withoutPayload } from './strip-payload';
 
 function samePath(platform: WindowsPlatform, a: string, b: string): boolean {
   const normal = (value: string) => platform.path.resolve(value);
@@ -31,9 +32,9 @@ export function installProgramFiles(platform: WindowsPlatform, sourceExe: string
   fs.mkdirSync(paths.programDir, { recursive: true });
   try {
     if (!samePath(platform, sourceExe, paths.agentExe)) {
-      // TODO: copy without the personalized installer's payload once its reader (windows-exe)
-      // is on main; until then the copy is of the generic executable, which carries none.
-      replaceFile(paths.agentExe, (temporary) => fs.copyFileSync(sourceExe, temporary));
+      // Never the personalized installer's payload (its token or key): the copy is the release.
+      const release = withoutPayload(fs.readFileSync(sourceExe));
+      replaceFile(paths.agentExe, (temporary) => fs.writeFileSync(temporary, release));
     }
     const wrapper = platform.serviceWrapper();
     replaceFile(paths.wrapperExe, (temporary) => fs.writeFileSync(temporary, wrapper.exe));

@@ -1,3 +1,4 @@
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import {
   type Credentials,
   certificateFromFiles,
@@ -7,7 +8,6 @@ import {
 import { EXIT, installerError } from './errors';
 import type { InstallerFlags } from './flags';
 import type { InstallRequest } from './installer';
-import type { InstallerPayload } from './payload';
 
 /**
  * What to install with, from the command line and the executable's payload. Explicit flags win

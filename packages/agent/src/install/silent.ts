@@ -1,9 +1,9 @@
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import type { WindowsPlatform } from '../windows/platform';
 import { EXIT, InstallerError, installerError } from './errors';
 import type { InstallerFlags } from './flags';
 import { checkOperatingSystem, runInstall, serverUrlOf } from './installer';
 import { createInstallLog, type InstallLog } from './log';
-import type { InstallerPayload } from './payload';
 import { type ProgressSink, progressFileSink } from './progress';
 import { elevatedArguments, installRequestFrom } from './request';
 import { writeTokenHandoff } from './token-handoff';

@@ -86,14 +86,15 @@ export async function bootstrap(
     if (!(await spendTokenUse(trx, token.id, now))) return false;
     const machine = { hostname: request.hostname, platform, arch: request.arch ?? null };
     if (existing) {
-      await reenrollMachine(trx, machineId, { ...machine, token_id: token.id }, now);
+      const channel = request.channel ? { channel: request.channel } : {};
+      await reenrollMachine(trx, machineId, { ...machine, ...channel, token_id: token.id }, now);
     } else {
       await insertMachine(trx, {
         id: machineId,
         client_id: token.client_id,
         hardware_id: hardwareId,
         agent_version: null,
-        channel: 'stable',
+        channel: request.channel ?? 'stable',
         token_id: token.id,
         enrolled_at: now.toISOString(),
         last_seen_at: null,
@@ -171,8 +172,8 @@ function response(
     ca_cert: ctx.caTrust.bundlePem,
     api_url: ctx.urls.agentApiUrl,
     public_url: ctx.urls.publicUrl,
-    binary_url: linuxBinaryUrl(ctx, request.arch ?? 'amd64', 'stable'),
-    channel: 'stable',
+    binary_url: linuxBinaryUrl(ctx, request.arch ?? 'amd64', request.channel ?? 'stable'),
+    channel: request.channel ?? 'stable',
     release_key: ctx.releaseKey.info,
   };
 }

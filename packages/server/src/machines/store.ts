@@ -189,7 +189,8 @@ export async function findActiveByHardwareId(db: Db, clientId: string, hardwareI
 export async function reenrollMachine(
   trx: Transaction<Database>,
   machineId: string,
-  values: Pick<MachineRow, 'hostname' | 'platform' | 'arch' | 'token_id'>,
+  values: Pick<MachineRow, 'hostname' | 'platform' | 'arch' | 'token_id'> &
+    Partial<Pick<MachineRow, 'channel'>>,
   now: Date,
 ): Promise<void> {
   await trx.updateTable('machines').set(values).where('id', '=', machineId).execute();

@@ -1,6 +1,14 @@
 // The installer's page: shows the state the installer keeps (GET /api/state, every half
 // second) and sends the buttons' actions. No secret is ever shown again once sent.
-const SCREENS = ['checking', 'unsupported', 'form', 'confirm-uninstall', 'progress', 'done'];
+const SCREENS = [
+  'checking',
+  'unsupported',
+  'error',
+  'form',
+  'confirm-uninstall',
+  'progress',
+  'done',
+];
 let state;
 let polling;
 
@@ -99,8 +107,10 @@ function render() {
   for (const screen of SCREENS) show(`screen-${screen}`, state.screen === screen);
   $('version').textContent = `Version ${state.version}`;
   document.body.dataset.screen = state.screen;
-  if (state.screen === 'unsupported')
+  if (state.screen === 'unsupported') {
     $('unsupported-message').textContent = state.unsupported_message;
+  }
+  if (state.screen === 'error') $('error-message').textContent = state.unsupported_message;
   if (state.screen === 'form') renderForm();
   if (state.screen === 'progress') renderProgress();
   if (state.screen === 'done') renderDone();
