@@ -1,6 +1,8 @@
 import fs from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { CHANNELS, type Channel } from '@optralis/protocol';
+import { Command, CommanderError, Option } from 'commander';
 import { enroll } from './enroll';
+import { readEnrollment } from './enrollment';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
 import { createLog } from './log';
@@ -8,6 +10,10 @@ import { currentArch, currentPlatform, defaultConfigDir } from './platform';
 import { runAgent } from './run';
 import { runWatchdog } from './update/watchdog';
 import { AGENT_VERSION } from './version';
+
+function channelOption(): Option {
+  return new Option('--channel <channel>', 'release channel the machine follows').choices(CHANNELS);
+}
 
 /** Writes with fs.writeSync: under Wine, console output to a pipe fails (EBADF). */
 function print(line: string): void {
@@ -74,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--token-file <file>', 'read the install token from a file, or - for standard input')
     .option('--config-dir <dir>', 'where config.json and the certificates go', defaultConfigDir())
     .option('--hostname <name>', 'host name to report (default: this machine)')
+    .addOption(channelOption())
     .option('--json', 'print the result as JSON')
     .action(
       async (options: {
@@ -82,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
         tokenFile?: string;
         configDir: string;
         hostname?: string;
+        channel?: Channel;
         json?: boolean;
       }) => {
         const result = await enroll({
@@ -89,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
           token: readToken(options),
           configDir: options.configDir,
           hostname: options.hostname,
+          channel: options.channel,
         });
         print(
           options.json
@@ -102,6 +111,27 @@ export async function main(argv: string[]): Promise<number> {
         );
       },
     );
+
+  program
+    .command('enrollment')
+    .description('show the machine this configuration is enrolled as; fails without a usable one')
+    .option('--config-dir <dir>', 'directory holding config.json', defaultConfigDir())
+    .option('--json', 'print JSON')
+    .action((options: { configDir: string; json?: boolean }) => {
+      const found = readEnrollment(options.configDir);
+      print(
+        options.json
+          ? JSON.stringify({
+              client_id: found.clientId,
+              machine_id: found.machineId,
+              api_url: found.apiUrl,
+              public_url: found.publicUrl,
+              channel: found.channel,
+              certificate_expires_at: found.certificateExpiresAt,
+            })
+          : `machine ${found.machineId}, certificate valid until ${found.certificateExpiresAt}`,
+      );
+    });
 
   program
     .command('run')

@@ -4,6 +4,7 @@ import {
   type AgentConfig,
   type BootstrapRequestInput,
   bootstrapResponseSchema,
+  type Channel,
   RELEASE_KEY_FILE,
 } from '@optralis/protocol';
 import { CONFIG_FILE } from './config';
@@ -21,6 +22,8 @@ export interface EnrollOptions {
   hardwareId?: string | undefined;
   hostname?: string | undefined;
   interval?: number;
+  /** The release channel the machine follows; the server keeps a reinstall's otherwise. */
+  channel?: Channel | undefined;
 }
 
 export interface EnrollResult {
@@ -45,6 +48,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     platform: currentPlatform(),
     csr: csrPem,
   };
+  if (options.channel) request.channel = options.channel;
   const hardwareId = options.hardwareId ?? machineHardwareId();
   if (hardwareId) request.hardware_id = hardwareId;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { architectureInputSchema, platformSchema } from './platform';
+import { architectureInputSchema, channelSchema, platformSchema } from './platform';
 import { releaseKeyInfoSchema } from './release-statement';
 import { hostnameSchema, pemSchema, plainText } from './text';
 
@@ -10,6 +10,8 @@ export const bootstrapRequestSchema = z.object({
   hardware_id: plainText(128).optional(),
   arch: architectureInputSchema.optional(),
   platform: platformSchema.optional(),
+  /** The release channel the machine follows from now on (default stable). */
+  channel: channelSchema.optional(),
   /** PKCS#10 request made on the machine; without it the server makes the key (legacy contract). */
   csr: pemSchema.optional(),
 });

@@ -125,7 +125,7 @@ export async function findActiveByHardwareId(db: Db, clientId: string, hardwareI
 export async function reenrollMachine(
   trx: Transaction<Database>,
   machineId: string,
-  values: Pick<MachineRow, 'hostname' | 'platform' | 'arch' | 'token_id'>,
+  values: Pick<MachineRow, 'hostname' | 'platform' | 'arch' | 'channel' | 'token_id'>,
   now: Date,
 ): Promise<void> {
   await trx.updateTable('machines').set(values).where('id', '=', machineId).execute();
