@@ -9,6 +9,7 @@ import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
 import { installRateLimits } from './http/rate-limit';
+import { linuxInstallerRoutes } from './installers/linux/routes';
 import { machineRoutes } from './machines/routes';
 import { observeRequests } from './observability/hooks';
 import { bindRequestContext } from './observability/request-context';
@@ -48,6 +49,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     userRoutes(scope, ctx);
     releaseRoutes(scope, ctx);
     downloadRoutes(scope, ctx);
+    linuxInstallerRoutes(scope, ctx);
   });
   return app;
 }
