@@ -53,11 +53,11 @@ function sendScript(reply: FastifyReply, script: string) {
 /**
  * The Linux scripts: `/install.sh` and `/uninstall.sh` for everyone (they carry no secret), and
  * `GET /api/installer/linux/{amd64,arm64}` for administrators, which mints a token or a
- * certificate at every call: never cached, and no HEAD (it would mint one too).
+ * certificate at every call: never cached, and no HEAD (it would mint one too). Downloads are
+ * counted by platform in observability/hooks.ts.
  */
 export function linuxInstallerRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/install.sh', async (_request, reply) => {
-    ctx.metrics.installerDownloads.inc({ platform: 'linux' });
     reply.header('cache-control', 'no-cache');
     return sendScript(reply, genericInstallScript(ctx));
   });
@@ -86,7 +86,6 @@ export function linuxInstallerRoutes(app: FastifyInstance, ctx: AppContext): voi
       ttlMinutes: query.ttl_minutes,
       sourceIp: request.ip,
     });
-    ctx.metrics.installerDownloads.inc({ platform: 'linux' });
     reply
       .header('content-disposition', `attachment; filename=${LINUX_INSTALLER_FILE}`)
       .header('cache-control', 'no-store');
