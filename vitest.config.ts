@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     globalSetup: ['test/support/global-setup.ts'],
+    // Vitest empties CSS by default; the Windows installer's page imports its stylesheet as text.
+    css: { include: [/packages\/agent\/src\/gui\/assets\/.*\.css/] },
   },
 });

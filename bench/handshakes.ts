@@ -1,3 +1,4 @@
+import { METRICS_TOKEN, readCounters } from './lib/metrics';
 import { enrollIdentities, startLoad, startServerProcess } from './lib/processes';
 import type { BenchResult } from './lib/report';
 
@@ -8,35 +9,16 @@ export interface HandshakeOptions {
   windowMs: number;
 }
 
-const METRICS_TOKEN = 'benchmark-metrics-token-0123456789';
-
-function sample(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name}${labels} `));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
-
 /**
  * TLS handshakes per heartbeat at steady state with real agent transports: each agent keeps its
  * connection, so after the first handshake almost every heartbeat reuses it. The counts come
  * from the server's own metrics.
  */
 export async function handshakeBench(options: HandshakeOptions): Promise<BenchResult> {
-  const server = await startServerProcess({ OPTRALIS_METRICS_TOKEN: METRICS_TOKEN });
+  const server = await startServerProcess({ OPTRALIS_METRICS_TOKEN: METRICS_TOKEN }, 'handshakes');
   try {
     const { identities, ca } = await enrollIdentities(server, options.agents);
-    const scrape = async () => {
-      const response = await fetch(`${server.publicUrl}/metrics`, {
-        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
-      });
-      const text = await response.text();
-      return {
-        handshakes:
-          sample(text, 'optralis_agent_tls_handshakes_total', '{resumed="false"}') +
-          sample(text, 'optralis_agent_tls_handshakes_total', '{resumed="true"}'),
-        resumed: sample(text, 'optralis_agent_tls_handshakes_total', '{resumed="true"}'),
-        heartbeats: sample(text, 'optralis_heartbeats_total', '{outcome="ok"}'),
-      };
-    };
+    const scrape = () => readCounters(server.publicUrl);
     const running = startLoad<{ statuses: Record<string, number> }>('agents.ts', {
       url: server.agentApiUrl,
       identities,

@@ -33,6 +33,13 @@ import {
   strip,
   stripCommand,
 } from './agent/sea.mjs';
+import { serviceWrapperAssets } from './agent/service-wrapper.mjs';
+import {
+  applyWindowsResources,
+  readWindowsResources,
+  SUBSYSTEM_WINDOWS_GUI,
+  writePeChecksum,
+} from './agent/windows-resources.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -173,7 +180,7 @@ function smokeTest(target, file, version) {
   return true;
 }
 
-async function buildTarget({ target, options, workDir, blob, marker }) {
+async function buildTarget({ target, options, workDir, blobs, marker }) {
   const started = process.hrtime.bigint();
   const step = (text) => say(`[${target}] ${text}`);
   const source = await nodeBinary(target, { say: step });
@@ -183,6 +190,8 @@ async function buildTarget({ target, options, workDir, blob, marker }) {
   if (target === 'windows-amd64') {
     step('removing the Node.js signature');
     removeSignature(source, file);
+    step('setting the GUI subsystem, icon, version information and manifest (resedit)');
+    applyWindowsResources(file, { version: options.version });
   } else {
     fs.copyFileSync(source, file);
     step(`stripping (${stripCommand(target)})`);
@@ -191,7 +200,8 @@ async function buildTarget({ target, options, workDir, blob, marker }) {
   fs.chmodSync(file, 0o755);
 
   step('injecting the agent (postject)');
-  inject(file, blob);
+  inject(file, target === 'windows-amd64' ? blobs.windows : blobs.linux);
+  if (target === 'windows-amd64') writePeChecksum(file);
 
   if (target === 'windows-amd64' && options.signing) {
     step('signing (osslsigncode)');
@@ -203,6 +213,15 @@ async function buildTarget({ target, options, workDir, blob, marker }) {
 
   if (!carriesBuild(file, marker)) {
     throw new Error(`${filename} does not carry this build's bundle; refusing stale output`);
+  }
+  if (target === 'windows-amd64') {
+    const resources = readWindowsResources(fs.readFileSync(file));
+    if (
+      resources.subsystem !== SUBSYSTEM_WINDOWS_GUI ||
+      resources.strings.FileVersion !== options.version
+    ) {
+      throw new Error(`${filename} lost its Windows resources while the agent was injected`);
+    }
   }
   if (smokeTest(target, file, options.version)) step(`runs and reports ${options.version}`);
 
@@ -281,14 +300,31 @@ export async function buildAgent(options) {
       const seaTarget = hostTarget();
       if (!seaTarget) throw new Error(`cannot make the SEA blob on ${process.platform}`);
       const seaNode = await nodeBinary(seaTarget, { say });
-      const blob = path.join(workDir, 'sea-prep.blob');
-      say(`making the SEA blob with Node ${NODE_VERSION}`);
-      makeSeaBlob({ node: seaNode, bundle, blob, workDir });
+      // Linux and Windows blobs differ by the Windows service wrapper, an asset of the latter.
+      const blobs = {};
+      if (options.targets.some((target) => target.startsWith('linux-'))) {
+        blobs.linux = path.join(workDir, 'sea-prep-linux.blob');
+        say(`making the SEA blob with Node ${NODE_VERSION}`);
+        makeSeaBlob({ node: seaNode, bundle, blob: blobs.linux, workDir });
+      }
+      if (options.targets.includes('windows-amd64')) {
+        blobs.windows = path.join(workDir, 'sea-prep-windows.blob');
+        say(
+          `making the Windows SEA blob (with the WinSW service wrapper) with Node ${NODE_VERSION}`,
+        );
+        makeSeaBlob({
+          node: seaNode,
+          bundle,
+          blob: blobs.windows,
+          workDir,
+          assets: serviceWrapperAssets(),
+        });
+      }
 
       const built = [];
       // One target at a time: postject needs about 0.9 GB while it works.
       for (const target of options.targets) {
-        built.push(await buildTarget({ target, options, workDir, blob, marker }));
+        built.push(await buildTarget({ target, options, workDir, blobs, marker }));
       }
 
       const buildTime = isoSeconds(new Date());

@@ -32,6 +32,7 @@ function hasLinuxBuild(downloads, arch) {
 
 runStep('scripts/build-server.mjs');
 runStep('scripts/build-agent-bundle.mjs');
+runStep('scripts/build-dashboard.mjs');
 
 const target = hostTarget();
 const downloads = path.resolve(root, process.env.OPTRALIS_DOWNLOADS_DIR ?? 'deploy/downloads');

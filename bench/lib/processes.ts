@@ -6,6 +6,26 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * When set (`npm run bench -- NAME --cpu-prof DIR`), every Optralis server process the
+ * benchmarks start writes a V8 CPU profile into this directory when it stops.
+ */
+let profileDir: string | undefined;
+
+export function profileServersInto(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  profileDir = path.resolve(dir);
+}
+
+function profileArgs(name: string): string[] {
+  if (!profileDir) return [];
+  return [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profileDir}`,
+    `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+  ];
+}
+
 export function scratchDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `optralis-bench-${prefix}-`));
 }
@@ -70,8 +90,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** The built Optralis server (`npm run build`), started alone in its own process. */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+/**
+ * The built Optralis server (`npm run build`), started alone in its own process. `entry` may
+ * name another build of it (a copy of `packages/server/dist/optralis.mjs` kept inside the
+ * repository, so that it finds node_modules), to compare two commits.
+ */
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  label = 'server',
+  entry = path.join(ROOT, 'packages/server/bin/optralis.mjs'),
+): Promise<ServerProcess> {
   const dataDir = scratchDir('server');
   const fullEnv: Record<string, string> = {
     OPTRALIS_DATA_DIR: dataDir,
@@ -79,7 +107,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     OPTRALIS_HTTP_PORT: '0',
     OPTRALIS_AGENT_PORT: '0',
     OPTRALIS_ADMIN_PASSWORD: 'benchmark-password',
-    OPTRALIS_LOG_LEVEL: 'warn',
+    OPTRALIS_LOG_LEVEL: 'error',
     OPTRALIS_LOG_FORMAT: 'json',
     NODE_ENV: 'production',
     // Benchmarks measure throughput, not the limits that protect it.
@@ -87,11 +115,10 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     OPTRALIS_BOOTSTRAP_RATE_PER_TOKEN: '0',
     ...env,
   };
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'packages/server/bin/optralis.mjs'), '--json', 'serve'],
-    { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, [...profileArgs(label), entry, '--json', 'serve'], {
+    env: { ...process.env, ...fullEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const banner = await new Promise<{ public_url: string; agent_api_url: string }>(
     (resolve, reject) => {
       let seen = '';

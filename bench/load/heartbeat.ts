@@ -41,42 +41,59 @@ function heartbeatBody(size: number): Buffer {
 
 const body = heartbeatBody(input.bodyBytes);
 
-function post(agent: https.Agent, identity: { cert: string; key: string }): Promise<number> {
+interface Identity {
+  cert: string;
+  key: string;
+}
+
+/**
+ * One TLS context per identity, made once: building it per connection (passing cert, key and CA
+ * every time) would make the load generator, not the server, the bottleneck.
+ */
+const contexts = new Map<Identity, tls.SecureContext>();
+function contextOf(identity: Identity): tls.SecureContext {
+  let context = contexts.get(identity);
+  if (!context) {
+    context = tls.createSecureContext({ cert: identity.cert, key: identity.key, ca: input.ca });
+    contexts.set(identity, context);
+  }
+  return context;
+}
+
+/** A heartbeat on the agent's kept connection, or on a new connection (`agent` false). */
+function post(agent: https.Agent | false, identity: Identity): Promise<number> {
+  // `secureContext` reaches tls.connect; Node's https types do not list it.
+  const options: https.RequestOptions & { secureContext: tls.SecureContext } = {
+    host: target.hostname,
+    port: target.port,
+    path: '/heartbeat',
+    method: 'POST',
+    agent,
+    secureContext: contextOf(identity),
+    servername: 'localhost',
+    headers: {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'content-length': body.length,
+    },
+  };
   return new Promise((resolve, reject) => {
-    const request = https.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: '/heartbeat',
-        method: 'POST',
-        agent,
-        ...(agent.options.keepAlive
-          ? {}
-          : { cert: identity.cert, key: identity.key, ca: input.ca }),
-        headers: {
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
-          'content-length': body.length,
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
+    const request = https.request(options, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
     request.on('error', reject);
     request.end(body);
   });
 }
 
-function handshake(identity: { cert: string; key: string }): Promise<number> {
+/** A full mutual-TLS handshake and nothing else; no session is offered, so none is resumed. */
+function handshake(identity: Identity): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
       host: target.hostname,
       port: Number(target.port),
-      cert: identity.cert,
-      key: identity.key,
-      ca: input.ca,
+      secureContext: contextOf(identity),
       servername: 'localhost',
     });
     socket.once('secureConnect', () => {
@@ -95,24 +112,14 @@ await Promise.all(
   Array.from({ length: input.connections }, async (_, index) => {
     const identity = input.identities[index % input.identities.length];
     if (!identity) throw new Error('no identity');
-    const agent = new https.Agent({
-      keepAlive: input.mode === 'keepalive',
-      maxSockets: 1,
-      maxCachedSessions: 0,
-      cert: identity.cert,
-      key: identity.key,
-      ca: input.ca,
-    });
+    // Keep-alive: one connection per loop, kept. Otherwise `agent: false` makes a fresh
+    // connection (and a full handshake, without a cached session) for every heartbeat.
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, maxCachedSessions: 0 });
     while (performance.now() < deadline) {
       const status =
         input.mode === 'tls-only'
           ? await handshake(identity)
-          : await post(
-              input.mode === 'keepalive'
-                ? agent
-                : new https.Agent({ keepAlive: false, maxCachedSessions: 0 }),
-              identity,
-            );
+          : await post(input.mode === 'keepalive' ? agent : false, identity);
       statuses[status] = (statuses[status] ?? 0) + 1;
       completed++;
     }

@@ -35,10 +35,11 @@ export function hasCommand(command) {
 
 /**
  * Makes the SEA preparation blob with `node` (the pinned version). Code cache and snapshot are
- * off: both are specific to the platform that makes them, and one blob serves every target.
+ * off: both are specific to the platform that makes them, and one blob serves every target of
+ * a family. `assets` are files the program reads with `sea.getAsset(name)`.
  */
-export function makeSeaBlob({ node, bundle, blob, workDir }) {
-  const config = path.join(workDir, 'sea-config.json');
+export function makeSeaBlob({ node, bundle, blob, workDir, assets }) {
+  const config = path.join(workDir, `${path.basename(blob)}.json`);
   fs.writeFileSync(
     config,
     JSON.stringify({
@@ -47,6 +48,7 @@ export function makeSeaBlob({ node, bundle, blob, workDir }) {
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
       useCodeCache: false,
+      ...(assets ? { assets } : {}),
     }),
   );
   run(node, ['--experimental-sea-config', config], { cwd: workDir });

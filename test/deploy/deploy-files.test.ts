@@ -50,6 +50,8 @@ describe('deployment files', () => {
       (match) => match[1] ?? '',
     );
     expect(copied).toContain('packages/server/dist');
+    expect(copied).toContain('packages/dashboard/dist');
+    expect(dockerfile).toContain('OPTRALIS_DASHBOARD_DIR=/app/packages/dashboard/dist');
     for (const source of copied) {
       expect(fs.existsSync(path.join(REPO_ROOT, source)), source).toBe(true);
     }

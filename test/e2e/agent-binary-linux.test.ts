@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseLinuxReleaseMetadata } from '@optralis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,5 +117,73 @@ describe('the linux-amd64 agent executable', () => {
     );
     const machine = machines.find((item) => item.id === answer.machine_id);
     expect(machine).toMatchObject({ hostname: 'bin-01', agent_version: VERSION });
+  });
+
+  it('collects its inventory and samples with systeminformation inside the executable', async () => {
+    const client = json<{ id: string }>(
+      await optralis(['--json', 'client', 'create', 'Inventory'], server.env),
+    );
+    const token = json<{ token: string }>(
+      await optralis(['--json', 'token', 'create', '--client', client.id], server.env),
+    );
+    const configDir = tempDir('agent-binary');
+    const file = build.files['linux-amd64'];
+    const enrolled = await exec(
+      file,
+      [
+        'enroll',
+        '--url',
+        server.publicUrl,
+        '--config-dir',
+        configDir,
+        '--hostname',
+        'bin-02',
+        '--json',
+      ],
+      { OPTRALIS_TOKEN: token.token },
+    );
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const machineId = json<{ machine_id: string }>(enrolled).machine_id;
+    const configFile = path.join(configDir, 'config.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({ ...config, interval: 1, collectors_interval: 1 }),
+    );
+
+    const agent = spawn(file, ['run', '--config-dir', configDir], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => agent.once('exit', resolve));
+    try {
+      let stored: { report: string } | undefined;
+      let samples = 0;
+      for (let attempt = 0; attempt < 600 && (!stored || samples === 0); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        stored = await server.ctx.db
+          .selectFrom('machine_inventory')
+          .select('report')
+          .where('machine_id', '=', machineId)
+          .executeTakeFirst();
+        const counted = await server.ctx.db
+          .selectFrom('machine_metrics')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .where('machine_id', '=', machineId)
+          .executeTakeFirstOrThrow();
+        samples = Number(counted.count);
+      }
+      const report = JSON.parse(stored?.report ?? '{}');
+      // What systeminformation found by running this machine's commands and reading /proc.
+      expect(report.os).toMatchObject({ platform: 'linux', arch: 'x64' });
+      expect(report.os.kernel).toBe(os.release());
+      expect(report.cpu.cores).toBe(os.cpus().length);
+      expect(report.memory.total_bytes).toBe(os.totalmem());
+      expect(report.filesystems.map((entry: { mount: string }) => entry.mount)).toContain('/');
+      expect(samples).toBeGreaterThan(0);
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });

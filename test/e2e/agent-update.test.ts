@@ -136,7 +136,10 @@ describe('a linux-amd64 agent updates itself from 1.0.0 to 1.1.0, and refuses fo
       'the update to be confirmed',
       () => !fs.existsSync(path.join(agent.configDir, 'update-pending.json')),
     );
-    expect(service.output()).toContain('agent updated from=1.0.0 to=1.1.0');
+    // The line is written just after the pending file goes: wait for it rather than race it.
+    await until('the confirmation in the log', () =>
+      service.output().includes('agent updated from=1.0.0 to=1.1.0'),
+    );
     const events = await listAudit(server.ctx.db, agent.clientId);
     expect(events.map((event) => event.action)).toContain('machine.updated');
     // The watchdog ran from the previous binary's copy and saw the confirmation.

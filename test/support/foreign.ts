@@ -71,3 +71,26 @@ export function wineMachineGuid(prefix: string): string | undefined {
   });
   return section ? /"MachineGuid"="([^"]+)"/.exec(section)?.[1] : undefined;
 }
+
+/**
+ * The values of a service's registry key as the prefix's system.reg holds them (call
+ * `stopWine` first), or undefined when the service does not exist.
+ */
+export function wineServiceEntry(prefix: string, name: string): Record<string, string> | undefined {
+  const registry = fs.readFileSync(path.join(prefix, 'system.reg'), 'utf8');
+  const header = `[System\\\\CurrentControlSet\\\\Services\\\\${name}]`;
+  const section = registry.split(/\r?\n\r?\n/).find((block) => block.startsWith(header));
+  if (!section) return undefined;
+  const values: Record<string, string> = {};
+  for (const line of section.split(/\r?\n/)) {
+    const match = /^"([^"]+)"=(.*)$/.exec(line);
+    if (match?.[1] && match[2] !== undefined) values[match[1]] = match[2];
+  }
+  return values;
+}
+
+/** Where a `C:\…` path of the prefix is on this machine. */
+export function winePath(prefix: string, windowsPath: string): string {
+  const relative = windowsPath.replace(/^C:\\/i, '').split('\\');
+  return path.join(prefix, 'drive_c', ...relative);
+}

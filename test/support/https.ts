@@ -9,7 +9,7 @@ export interface ClientTls {
 
 export interface HttpsResult {
   status: number;
-  body: { error?: { code: string; message: string } } & Record<string, unknown>;
+  body: { error?: { code: string; message: string; field?: string } } & Record<string, unknown>;
 }
 
 /** One request to the agent API on a fresh connection, with or without a client certificate. */

@@ -131,6 +131,20 @@ export const ROUTE_MATRIX: MatrixRoute[] = [
     role: 'read_only',
     kind: 'list',
   },
+  {
+    name: 'download a Windows installer naming the other client',
+    method: 'GET',
+    url: (o) => `/api/installer/windows?max_usage=10&client_id=${o.clientId}`,
+    role: 'client_admin',
+    kind: 'create',
+  },
+  {
+    name: 'download a one-machine Windows certificate installer naming the other client',
+    method: 'GET',
+    url: (o) => `/api/installer/windows?mode=certificate&client_id=${o.clientId}`,
+    role: 'client_admin',
+    kind: 'create',
+  },
   { name: 'audit events', method: 'GET', url: () => '/api/audit', role: 'read_only', kind: 'list' },
   {
     name: 'audit events naming the other client',

@@ -1,19 +1,20 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { CHANNELS, type Channel } from '@optralis/protocol';
 import { Command, CommanderError, Option } from 'commander';
-import { enroll } from './enroll';
+import { loadAgentConfig } from './config';
+import { type EnrollResult, enroll, enrollFromPayload } from './enroll';
 import { readEnrollment } from './enrollment';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
-import { createLog } from './log';
+import { isInstallerCommandLine, runInstallerCommand } from './install/main';
+import { createFileLog, createLog, defaultLogDir, type LogLevel } from './log';
+import { readOwnPayload } from './payload';
 import { currentArch, currentPlatform, defaultConfigDir } from './platform';
 import { runAgent } from './run';
 import { runWatchdog } from './update/watchdog';
 import { AGENT_VERSION } from './version';
-
-function channelOption(): Option {
-  return new Option('--channel <channel>', 'release channel the machine follows').choices(CHANNELS);
-}
+import { windowsPaths } from './windows/paths';
 
 /** Writes with fs.writeSync: under Wine, console output to a pipe fails (EBADF). */
 function print(line: string): void {
@@ -40,7 +41,67 @@ function readToken(options: { token?: string; tokenFile?: string }): string {
   return token;
 }
 
+/**
+ * Where the service writes agent.log: `--log-dir`, else `log_dir` in config.json, else the
+ * specification's directory (`/var/log/optralis-agent`, `C:\ProgramData\optralis-agent\logs`)
+ * for the installed agent, or `logs` beside any other configuration directory.
+ */
+function logDirectory(configDir: string, flag: string | undefined): string {
+  if (flag) return path.resolve(flag);
+  try {
+    const configured = loadAgentConfig(configDir).config.log_dir;
+    if (configured) return path.resolve(configDir, configured);
+  } catch {
+    // An unreadable config.json is reported by `run` itself, once the log is open.
+  }
+  return defaultLogDir(configDir, defaultConfigDir(), windowsPaths().logsDir);
+}
+
+interface EnrollCommandOptions {
+  url?: string;
+  token?: string;
+  tokenFile?: string;
+  configDir: string;
+  hostname?: string;
+  channel?: Channel;
+  json?: boolean;
+}
+
+/**
+ * `--url` with a token enrolls with them; neither enrolls with this executable's own payload
+ * (a personalized installer), whatever the file is called.
+ */
+function enrollCommand(options: EnrollCommandOptions): Promise<EnrollResult> {
+  const tokenGiven = Boolean(options.token || options.tokenFile || process.env.OPTRALIS_TOKEN);
+  if (options.url) {
+    return enroll({
+      url: options.url,
+      token: readToken(options),
+      configDir: options.configDir,
+      hostname: options.hostname,
+      channel: options.channel,
+    });
+  }
+  if (tokenGiven) {
+    throw new AgentError('url_missing', 'give the server with --url along with the token', 64);
+  }
+  const payload = readOwnPayload();
+  if (!payload) {
+    throw new AgentError(
+      'url_missing',
+      'give --url and a token, or run a personalized installer: this executable carries no ' +
+        'installer payload',
+      64,
+    );
+  }
+  return enrollFromPayload(payload, { configDir: options.configDir, hostname: options.hostname });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // The same executable is the Windows installer: no arguments (a double-click), `uninstall`
+  // or the specification's single-dash flags (-silent, -url…) go there.
+  if (isInstallerCommandLine(argv)) return runInstallerCommand(argv);
+
   const program = new Command('optralis-agent')
     .description('Optralis monitoring agent')
     .exitOverride()
@@ -74,43 +135,52 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('enroll')
-    .description('make this machine a key pair and trade an install token for its certificate')
-    .requiredOption('--url <url>', 'public URL of the Optralis server')
+    .description(
+      'make this machine a key pair and trade an install token for its certificate; without ' +
+        '--url and token, use what this personalized installer carries',
+    )
+    .option('--url <url>', 'public URL of the Optralis server')
     .option('--token <token>', 'install token (prefer --token-file or OPTRALIS_TOKEN)')
     .option('--token-file <file>', 'read the install token from a file, or - for standard input')
     .option('--config-dir <dir>', 'where config.json and the certificates go', defaultConfigDir())
     .option('--hostname <name>', 'host name to report (default: this machine)')
-    .addOption(channelOption())
+    .addOption(
+      new Option('--channel <channel>', 'release channel the machine follows').choices(CHANNELS),
+    )
     .option('--json', 'print the result as JSON')
-    .action(
-      async (options: {
-        url: string;
-        token?: string;
-        tokenFile?: string;
-        configDir: string;
-        hostname?: string;
-        channel?: Channel;
-        json?: boolean;
-      }) => {
-        const result = await enroll({
-          url: options.url,
-          token: readToken(options),
-          configDir: options.configDir,
-          hostname: options.hostname,
-          channel: options.channel,
-        });
-        print(
-          options.json
-            ? JSON.stringify({
-                client_id: result.clientId,
-                machine_id: result.machineId,
-                config: result.configFile,
-                binary_url: result.binaryUrl,
-              })
-            : `enrolled as machine ${result.machineId}; configuration written to ${result.configFile}`,
-        );
-      },
-    );
+    .action(async (options: EnrollCommandOptions) => {
+      const result = await enrollCommand(options);
+      print(
+        options.json
+          ? JSON.stringify({
+              client_id: result.clientId,
+              machine_id: result.machineId,
+              config: result.configFile,
+              binary_url: result.binaryUrl,
+            })
+          : `enrolled as machine ${result.machineId}; configuration written to ${result.configFile}`,
+      );
+    });
+
+  program
+    .command('payload')
+    .description('show what this personalized installer carries (never its token or key)')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const payload = readOwnPayload();
+      if (!payload) {
+        throw new AgentError('payload_missing', 'this executable carries no installer payload', 66);
+      }
+      const { config } = payload;
+      const shown = { ...config, release_key_id: payload.releaseKey?.key_id ?? null };
+      print(
+        options.json
+          ? JSON.stringify(shown)
+          : Object.entries(shown)
+              .map(([key, value]) => `${key}: ${value ?? '-'}`)
+              .join('\n'),
+      );
+    });
 
   program
     .command('enrollment')
@@ -137,21 +207,50 @@ export async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('run the agent (the service entry point)')
     .option('--config-dir <dir>', 'directory holding config.json', defaultConfigDir())
+    .option('--log-dir <dir>', 'where agent.log goes (default: log_dir of config.json)')
     .option('--once', 'send one heartbeat and exit with its result')
     .option('--verbose', 'log debug detail')
-    .action(async (options: { configDir: string; once?: boolean; verbose?: boolean }) => {
-      const log = createLog(options.verbose ? 'debug' : 'info');
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      await runAgent({
-        configDir: options.configDir,
-        once: options.once === true,
-        log,
-        signal: controller.signal,
-      });
-    });
+    .addOption(new Option('--sys-root <dir>', 'root of /proc and /sys (tests)').hideHelp())
+    .action(
+      async (options: {
+        configDir: string;
+        logDir?: string;
+        once?: boolean;
+        verbose?: boolean;
+        sysRoot?: string;
+      }) => {
+        const level: LogLevel = options.verbose ? 'debug' : 'info';
+        const log = createFileLog({
+          dir: logDirectory(options.configDir, options.logDir),
+          level,
+          // Windows services have no console (their wrapper keeps its own output files).
+          ...(process.platform !== 'win32' || process.stderr.isTTY
+            ? { mirror: (line: string) => process.stderr.write(line) }
+            : {}),
+        });
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        try {
+          await runAgent({
+            configDir: options.configDir,
+            once: options.once === true,
+            log,
+            signal: controller.signal,
+            beforeExit: () => log.close(),
+            ...(options.sysRoot ? { sysRoot: path.resolve(options.sysRoot) } : {}),
+          });
+        } catch (error) {
+          if (!(error instanceof AgentError) || error.code !== 'update_restart') {
+            log.error('the agent stopped', { reason: (error as Error).message });
+          }
+          throw error;
+        } finally {
+          await log.close();
+        }
+      },
+    );
 
   program
     .command('update-watchdog', { hidden: true })

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import {
   type AgentConfig,
   type BootstrapRequestInput,
   bootstrapResponseSchema,
-  type Channel,
   RELEASE_KEY_FILE,
+  type ReleaseKeyInfo,
 } from '@optralis/protocol';
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import { CONFIG_FILE } from './config';
 import { createKeyAndRequest } from './crypto';
 import { AgentError } from './errors';
@@ -22,8 +25,16 @@ export interface EnrollOptions {
   hardwareId?: string | undefined;
   hostname?: string | undefined;
   interval?: number;
-  /** The release channel the machine follows; the server keeps a reinstall's otherwise. */
-  channel?: Channel | undefined;
+  /** Ask the server to put the machine on this release channel (stable when absent). */
+  channel?: 'stable' | 'beta' | undefined;
+  /**
+   * The CA a personalized installer carries. When set, the answer must name it among the
+   * server's CAs, and it alone is written as `ca.crt`: the agent API is trusted through what the
+   * installer brought, not through an answer that may have crossed an untrusted network.
+   */
+  pinnedCaPem?: string | undefined;
+  /** The release key a personalized installer carries; the answer must carry the same. */
+  pinnedReleaseKey?: ReleaseKeyInfo | undefined;
 }
 
 export interface EnrollResult {
@@ -48,30 +59,20 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     platform: currentPlatform(),
     csr: csrPem,
   };
-  if (options.channel) request.channel = options.channel;
   const hardwareId = options.hardwareId ?? machineHardwareId();
   if (hardwareId) request.hardware_id = hardwareId;
+  if (options.channel) request.channel = options.channel;
 
-  let response: Response;
+  let response: { status: number; text: string };
   try {
-    response = await fetch(`${baseUrl}/api/public/bootstrap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(request),
-      signal: AbortSignal.timeout(60_000),
-    });
+    response = await postJson(`${baseUrl}/api/public/bootstrap`, JSON.stringify(request));
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new AgentError(
-      'server_unreachable',
-      `cannot reach ${baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-      69,
-    );
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new AgentError('server_unreachable', `cannot reach ${baseUrl}: ${reason}`, 69);
   }
-  const text = await response.text();
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(response.text);
   } catch {
     throw new AgentError(
       'bad_response',
@@ -79,7 +80,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
       76,
     );
   }
-  if (!response.ok) {
+  if (response.status < 200 || response.status >= 300) {
     const error = (body as { error?: { code?: string; message?: string } }).error;
     throw new AgentError(
       error?.code ?? `http_${response.status}`,
@@ -92,38 +93,198 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     throw new AgentError('bad_response', 'the enrollment answer is malformed', 76);
   const answer = parsed.data;
 
-  const dir = path.resolve(options.configDir);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const certPath = path.join(dir, 'client.crt');
-  const keyPath = path.join(dir, 'client.key');
-  const caPath = path.join(dir, 'ca.crt');
-  writeFileAtomic(keyPath, answer.private_key ?? privateKeyPem, 0o600);
-  writeFileAtomic(certPath, answer.certificate, 0o644);
-  writeFileAtomic(caPath, answer.ca_cert, 0o644);
-  // The key that signs update offers: without it the agent accepts no update.
-  if (answer.release_key) {
-    const keyFile = path.join(dir, RELEASE_KEY_FILE);
-    writeFileAtomic(keyFile, `${JSON.stringify(answer.release_key, null, 2)}\n`, 0o644);
+  const caPem = options.pinnedCaPem ?? answer.ca_cert;
+  if (
+    options.pinnedCaPem !== undefined &&
+    !sharesCertificate(options.pinnedCaPem, answer.ca_cert)
+  ) {
+    throw new AgentError(
+      'ca_mismatch',
+      "the server's certificate authority is not the one this installer was made for " +
+        '(it was replaced); download a new installer',
+      77,
+    );
+  }
+  const releaseKey = options.pinnedReleaseKey ?? answer.release_key;
+  if (options.pinnedReleaseKey && answer.release_key?.key_id !== options.pinnedReleaseKey.key_id) {
+    throw new AgentError(
+      'release_key_mismatch',
+      'the server signs updates with another key than the one this installer was made for; ' +
+        'download a new installer',
+      77,
+    );
   }
 
-  const config: AgentConfig = {
-    api_url: answer.api_url,
-    interval: options.interval ?? 10,
-    mtls_enabled: true,
-    mtls_cert_path: certPath,
-    mtls_key_path: keyPath,
-    ca_cert_path: caPath,
-    public_url: answer.public_url,
-    channel: answer.channel === 'beta' ? 'beta' : 'stable',
-    client_id: answer.client_id,
-    machine_id: answer.machine_id,
-  };
-  const configFile = path.join(dir, CONFIG_FILE);
-  writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`, 0o600);
+  const configFile = writeIdentity({
+    configDir: options.configDir,
+    certificatePem: answer.certificate,
+    keyPem: answer.private_key ?? privateKeyPem,
+    caPem,
+    releaseKey,
+    config: {
+      api_url: answer.api_url,
+      interval: options.interval ?? 10,
+      public_url: answer.public_url,
+      channel: answer.channel === 'beta' ? 'beta' : 'stable',
+      client_id: answer.client_id,
+      machine_id: answer.machine_id,
+    },
+  });
   return {
     clientId: answer.client_id,
     machineId: answer.machine_id,
     configFile,
     binaryUrl: answer.binary_url,
   };
+}
+
+/** An enrollment answer is a few kilobytes; a larger one is not from an Optralis server. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+const ENROLL_TIMEOUT_MS = 60_000;
+
+/**
+ * POSTs JSON with node:http(s) rather than fetch: fetch's connector asks for TCP keep-alive
+ * before the connection is made, which Wine (where the Windows build is tested) refuses.
+ */
+function postJson(url: string, body: string): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+        timeout: ENROLL_TIMEOUT_MS,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_ANSWER_BYTES) request.destroy(new Error('the answer is too large'));
+          else chunks.push(chunk);
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => {
+      request.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+interface Identity {
+  configDir: string;
+  certificatePem: string;
+  keyPem: string;
+  caPem: string;
+  releaseKey: ReleaseKeyInfo | undefined;
+  config: Omit<AgentConfig, 'mtls_enabled' | 'mtls_cert_path' | 'mtls_key_path' | 'ca_cert_path'>;
+}
+
+/**
+ * Writes `client.key` (0600), `client.crt`, `ca.crt`, the release key and `config.json` (last,
+ * so that a config file always names files that exist). Returns the config file's path.
+ */
+function writeIdentity(identity: Identity): string {
+  const dir = path.resolve(identity.configDir);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const certPath = path.join(dir, 'client.crt');
+  const keyPath = path.join(dir, 'client.key');
+  const caPath = path.join(dir, 'ca.crt');
+  writeFileAtomic(keyPath, identity.keyPem, 0o600);
+  writeFileAtomic(certPath, identity.certificatePem, 0o644);
+  writeFileAtomic(caPath, identity.caPem, 0o644);
+  // The key that signs update offers: without it the agent accepts no update.
+  if (identity.releaseKey) {
+    const keyFile = path.join(dir, RELEASE_KEY_FILE);
+    writeFileAtomic(keyFile, `${JSON.stringify(identity.releaseKey, null, 2)}\n`, 0o644);
+  }
+  // The specification's order: URL, interval, then the mTLS settings.
+  const { api_url, interval, ...rest } = identity.config;
+  const config: AgentConfig = {
+    api_url,
+    interval,
+    mtls_enabled: true,
+    mtls_cert_path: certPath,
+    mtls_key_path: keyPath,
+    ca_cert_path: caPath,
+    ...rest,
+  };
+  const configFile = path.join(dir, CONFIG_FILE);
+  writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`, 0o600);
+  return configFile;
+}
+
+/** The base64 bodies of the PEM certificates in `pem`, without line breaks. */
+function certificateBodies(pem: string): string[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((block) => block.replace(/-----[A-Z ]+-----|\s/g, ''));
+}
+
+function sharesCertificate(pinned: string, offered: string): boolean {
+  const offeredBodies = new Set(certificateBodies(offered));
+  return certificateBodies(pinned).some((body) => offeredBodies.has(body));
+}
+
+export interface PayloadEnrollOptions {
+  configDir: string;
+  hostname?: string | undefined;
+  hardwareId?: string | undefined;
+}
+
+/**
+ * Enrolls with what a personalized installer carries: in token mode, trades its token at its
+ * public URL with its CA and release key pinned; in certificate mode, installs the certificate
+ * and key it brings, without asking the server anything.
+ */
+export async function enrollFromPayload(
+  payload: InstallerPayload,
+  options: PayloadEnrollOptions,
+): Promise<EnrollResult> {
+  const { config } = payload;
+  if (config.mode === 'token' && payload.token) {
+    return enroll({
+      url: config.public_url,
+      token: payload.token,
+      configDir: options.configDir,
+      hostname: options.hostname,
+      hardwareId: options.hardwareId,
+      pinnedCaPem: payload.caCert,
+      pinnedReleaseKey: payload.releaseKey,
+    });
+  }
+  if (!payload.clientCert || !payload.clientKey || !config.machine_id) {
+    throw new AgentError(
+      'payload_damaged',
+      'the installer payload has no token and no certificate',
+      65,
+    );
+  }
+  const configFile = writeIdentity({
+    configDir: options.configDir,
+    certificatePem: payload.clientCert,
+    keyPem: payload.clientKey,
+    caPem: payload.caCert,
+    releaseKey: payload.releaseKey,
+    config: {
+      api_url: config.api_url,
+      interval: 10,
+      public_url: config.public_url,
+      channel: config.channel,
+      client_id: config.client_id,
+      machine_id: config.machine_id,
+    },
+  });
+  return { clientId: config.client_id, machineId: config.machine_id, configFile, binaryUrl: null };
 }

@@ -1,5 +1,6 @@
 import type { Architecture, Platform } from '@optralis/protocol';
 import { normalizeArchitecture } from '@optralis/protocol';
+import { windowsPaths } from './windows/paths';
 
 export function currentPlatform(): Platform {
   return process.platform === 'win32' ? 'windows' : 'linux';
@@ -13,8 +14,6 @@ export function currentArch(): Architecture {
 
 /** Where the service keeps config.json and the certificates (the specification's paths). */
 export function defaultConfigDir(): string {
-  if (currentPlatform() === 'windows') {
-    return `${process.env.ProgramData ?? 'C:\\ProgramData'}\\optralis-agent`;
-  }
+  if (currentPlatform() === 'windows') return windowsPaths().dataDir;
   return '/etc/optralis-agent';
 }

@@ -1,64 +1,184 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { heartbeatResponseSchema } from '@optralis/protocol';
 import { backoffDelay } from './backoff';
 import { loadAgentConfig } from './config';
 import { AgentError } from './errors';
-import { collectHeartbeat } from './heartbeat';
+import { hostname, machineHardwareId } from './hardware';
+import { buildInventory, readSystemFacts } from './inventory';
 import type { AgentLog } from './log';
-import { AgentTransport, describeError } from './transport';
+import { linuxCounters, NetworkMeter, windowsCounters } from './metrics/network';
+import { Sampler } from './metrics/sampler';
+import type { TemperatureSource } from './metrics/temperature';
+import { linuxTemperatureSource } from './metrics/temperature-linux';
+import { windowsTemperatureSource } from './metrics/temperature-windows';
+import { currentArch, currentPlatform } from './platform';
+import { Reachability } from './reachability';
+import { CertificateRenewal, completePendingSwap } from './renewal';
+import { Telemetry } from './telemetry';
+import { AgentTransport, describeError, type TlsMaterial } from './transport';
+import { readTrust, storeTrustBundle } from './trust';
 import { Updater } from './update/updater';
+import { AGENT_VERSION } from './version';
+import { windowsPaths } from './windows/paths';
 
 export interface RunOptions {
   configDir: string;
   once?: boolean;
   log: AgentLog;
   signal?: AbortSignal;
+  /** Root of /proc and /sys for the Linux sensors (a fixture tree in tests). */
+  sysRoot?: string;
+  /** Replaces the machine's temperature sensors (tests). */
+  temperature?: TemperatureSource;
+  /** Called before the process exits on its own (an update rolled back): flush the log. */
+  beforeExit?: () => Promise<void>;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
+function temperatureSource(options: RunOptions): TemperatureSource {
+  if (options.temperature) return options.temperature;
+  if (currentPlatform() === 'windows') {
+    const paths = windowsPaths();
+    return windowsTemperatureSource({ lhmDir: paths.lhmDir, systemRoot: paths.systemRoot });
+  }
+  return linuxTemperatureSource(options.sysRoot);
+}
+
+function sampler(options: RunOptions): Sampler {
+  const windows = currentPlatform() === 'windows';
+  return new Sampler({
+    temperature: temperatureSource(options),
+    network: windows
+      ? new NetworkMeter(windowsCounters(), 60_000)
+      : new NetworkMeter(linuxCounters(options.sysRoot)),
+    systemDisk: windows ? `${process.env.SystemDrive ?? 'C:'}\\` : '/',
+    ...(options.sysRoot ? { sysRoot: options.sysRoot } : {}),
+  });
+}
+
 /**
- * The service loop: a heartbeat every `interval` seconds over one kept-alive mTLS connection.
- * The agent never exits because the server is away; it logs the first failure and the recovery.
- * With `once`, one heartbeat is sent and its failure is the exit status.
+ * The service loop: a heartbeat every `interval` seconds over one kept-alive mTLS connection,
+ * with the machine's readings; samples and the inventory after good heartbeats; the
+ * certificate renewed at about two thirds of its life; the trust bundle replaced when the
+ * server announces a new CA. The agent never exits because the server is away: it backs off
+ * and logs the first failure and the recovery. With `once`, one heartbeat is sent and its
+ * failure is the exit status.
  */
 export async function runAgent(options: RunOptions): Promise<void> {
+  const probe = loadAgentConfig(options.configDir);
+  if (probe.config.mtls_enabled && probe.config.mtls_cert_path && probe.config.mtls_key_path) {
+    completePendingSwap(probe.config.mtls_cert_path, probe.config.mtls_key_path);
+  }
   const { config, tls } = loadAgentConfig(options.configDir);
-  if (!tls) {
+  if (!tls || !config.mtls_cert_path || !config.mtls_key_path) {
     throw new AgentError(
       'mtls_disabled',
       'mtls_enabled is not true in config.json: the agent API accepts only mutual TLS',
       78,
     );
   }
-  const transport = new AgentTransport(config.api_url, tls);
   const { log } = options;
-  log.info('agent started', { api_url: config.api_url, interval: config.interval });
+  const intervalMs = config.interval * 1000;
+  const transport = new AgentTransport(config.api_url, tls);
+  const renewal = new CertificateRenewal({
+    certPath: config.mtls_cert_path,
+    keyPath: config.mtls_key_path,
+    caPath: config.ca_cert_path,
+    log,
+    intervalMs,
+  });
+  log.info('agent started', {
+    version: AGENT_VERSION,
+    api_url: config.api_url,
+    interval: config.interval,
+    certificate_expires: new Date(renewal.schedule.notAfter).toISOString(),
+  });
+  if (renewal.schedule.notAfter <= Date.now()) {
+    log.error('the machine certificate has expired; enroll this machine again');
+  }
   // Self-update: confirms a pending update, applies signed offers (see update/).
-  const updates = new Updater({ configDir: options.configDir, log, apply: !options.once });
+  const updates = new Updater({
+    configDir: options.configDir,
+    log,
+    apply: !options.once,
+    exit: (code) => {
+      void (options.beforeExit?.() ?? Promise.resolve()).finally(() => process.exit(code));
+    },
+  });
   updates.start();
+  const telemetry = new Telemetry({
+    sampler: sampler(options),
+    log,
+    postEveryMs: (config.collectors_interval ?? 60) * 1000,
+    collectInventory: async () =>
+      buildInventory(await readSystemFacts(), {
+        hostname: hostname(),
+        hardwareId: machineHardwareId(),
+        platform: currentPlatform(),
+        now: new Date(),
+      }),
+  });
+  const reachability = new Reachability(log);
+  let trust = readTrust(config.ca_cert_path);
+  let material: TlsMaterial = tls;
 
-  let failures = 0;
   try {
     while (!options.signal?.aborted) {
-      const outcome = await sendHeartbeat(transport, updates.heartbeatFields());
+      const readings = await telemetry.tick();
+      const outcome = await sendHeartbeat(transport, {
+        version: AGENT_VERSION,
+        platform: currentPlatform(),
+        arch: currentArch(),
+        ...readings,
+        ...updates.heartbeatFields(),
+        ...(trust ? { ca_bundle_sha256: trust.sha256 } : {}),
+      });
       if (outcome.ok) {
+        reachability.succeeded();
+        const answer = heartbeatResponseSchema.safeParse(outcome.body);
+        if (answer.success && answer.data.ca_bundle && config.ca_cert_path) {
+          try {
+            const count = storeTrustBundle(config.ca_cert_path, answer.data.ca_bundle);
+            trust = readTrust(config.ca_cert_path);
+            material = { ...material, caPem: trust?.pem };
+            transport.reload(material);
+            log.info('stored the new CA trust bundle', { certificates: count });
+          } catch (error) {
+            log.warn('refused the trust bundle the server sent', {
+              reason: (error as Error).message,
+            });
+          }
+        }
+        if (answer.success && answer.data.renew) renewal.requestNow();
         await updates.afterHeartbeat(outcome.body);
-        if (failures > 0)
-          log.info('connection to the server restored', { after_failures: failures });
-        failures = 0;
+        if (!options.once && renewal.due()) {
+          const renewed = await renewal.renew(transport).catch((error: unknown) => {
+            log.warn('certificate renewal failed', { reason: (error as Error).message });
+            return undefined;
+          });
+          if (renewed) {
+            material = renewed;
+            trust = readTrust(config.ca_cert_path);
+            transport.reload(material);
+          }
+        }
+        if (!options.once) await telemetry.sendDue(transport);
       } else {
-        failures += 1;
-        if (failures === 1) log.warn('cannot reach the server', { reason: outcome.reason });
+        reachability.failed(outcome.reason);
         if (options.once) throw new AgentError(outcome.code, outcome.reason, 69);
       }
       if (options.once) return;
 
+      const failures = reachability.consecutiveFailures;
       const waitMs =
         failures === 0
-          ? config.interval * 1000
-          : backoffDelay(failures, { baseMs: config.interval * 1000, capMs: MAX_BACKOFF_MS });
+          ? intervalMs
+          : backoffDelay(failures, { baseMs: intervalMs, capMs: MAX_BACKOFF_MS });
       await sleep(waitMs, undefined, { signal: options.signal }).catch(() => undefined);
     }
+    // Stopping (service stop): the samples taken since the last post go now if they can.
+    await telemetry.flush(transport).catch(() => undefined);
   } finally {
     updates.stop();
     transport.close();
@@ -67,9 +187,9 @@ export async function runAgent(options: RunOptions): Promise<void> {
 
 type Outcome = { ok: true; body: unknown } | { ok: false; code: string; reason: string };
 
-async function sendHeartbeat(transport: AgentTransport, extra: object): Promise<Outcome> {
+async function sendHeartbeat(transport: AgentTransport, body: object): Promise<Outcome> {
   try {
-    const response = await transport.postJson('/heartbeat', { ...collectHeartbeat(), ...extra });
+    const response = await transport.postJson('/heartbeat', body);
     if (response.status === 200) return { ok: true, body: response.body };
     const error = describeError(response);
     return { ok: false, code: error.code, reason: `${error.code}: ${error.message}` };

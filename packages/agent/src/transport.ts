@@ -22,11 +22,25 @@ const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED
  * instead of paying a full handshake.
  */
 export class AgentTransport {
-  private readonly agent: https.Agent;
+  private agent: https.Agent;
   private readonly base: URL;
 
   constructor(apiUrl: string, material: TlsMaterial) {
     this.base = new URL(apiUrl);
+    this.agent = AgentTransport.connectionPool(material);
+  }
+
+  /**
+   * Uses another certificate or trust bundle from the next request on (after a renewal or a CA
+   * rotation); the kept-alive connection made with the old one is closed.
+   */
+  reload(material: TlsMaterial): void {
+    const old = this.agent;
+    this.agent = AgentTransport.connectionPool(material);
+    old.destroy();
+  }
+
+  private static connectionPool(material: TlsMaterial): https.Agent {
     const secureContext = tls.createSecureContext({
       cert: material.certificatePem,
       key: material.keyPem,
@@ -34,7 +48,7 @@ export class AgentTransport {
       // for a proxy in front of it with a certificate from a public authority.
       ...(material.caPem ? { ca: [...tls.rootCertificates, material.caPem] } : {}),
     });
-    this.agent = new https.Agent({
+    return new https.Agent({
       keepAlive: true,
       maxSockets: 1,
       maxCachedSessions: 4,

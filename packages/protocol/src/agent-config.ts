@@ -16,6 +16,10 @@ export const agentConfigSchema = z.object({
   channel: channelSchema.default('stable'),
   client_id: z.string().max(64).optional(),
   machine_id: z.string().max(64).optional(),
+  /** Seconds between posts of metric samples, 60 by default (a sample is taken every `interval`). */
+  collectors_interval: z.number().int().min(1).max(86_400).optional(),
+  /** Where the agent writes agent.log (default: the specification's log directory). */
+  log_dir: z.string().max(4096).optional(),
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

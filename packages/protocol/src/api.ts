@@ -31,9 +31,29 @@ export const publicMachineSchema = z.object({
   last_seen: z.string().nullable(),
   online: z.boolean(),
   revoked_at: z.string().nullable(),
+  /** From the last inventory; null before the first one arrives. */
+  os: z.object({ name: z.string(), version: z.string().nullable() }).nullable(),
+  /** The readings of the last heartbeat; a value the agent could not read is null. */
+  status: z.object({
+    uptime_seconds: z.number().nullable(),
+    cpu_percent: z.number().nullable(),
+    memory_total_bytes: z.number().nullable(),
+    memory_used_bytes: z.number().nullable(),
+    disk_total_bytes: z.number().nullable(),
+    disk_used_bytes: z.number().nullable(),
+    temperature_c: z.number().nullable(),
+  }),
 });
 
 export const machineListSchema = z.object({ machines: z.array(publicMachineSchema) });
+
+/** `GET /api/settings`: where installers and agents reach this server, for the commands shown. */
+export const settingsResponseSchema = z.object({
+  public_url: z.string(),
+  agent_api_url: z.string(),
+});
+
+export type SettingsResponse = z.infer<typeof settingsResponseSchema>;
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 

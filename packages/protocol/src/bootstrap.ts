@@ -10,10 +10,10 @@ export const bootstrapRequestSchema = z.object({
   hardware_id: plainText(128).optional(),
   arch: architectureInputSchema.optional(),
   platform: platformSchema.optional(),
-  /** The release channel the machine follows from now on (default stable). */
-  channel: channelSchema.optional(),
   /** PKCS#10 request made on the machine; without it the server makes the key (legacy contract). */
   csr: pemSchema.optional(),
+  /** The release channel the machine follows (`-beta` of the Windows installer); stable when absent. */
+  channel: channelSchema.optional(),
 });
 
 export type BootstrapRequest = z.infer<typeof bootstrapRequestSchema>;

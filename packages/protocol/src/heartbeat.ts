@@ -1,13 +1,9 @@
 import { z } from 'zod';
 import { architectureSchema, platformSchema } from './platform';
-import { plainText } from './text';
+import { percentSchema, temperatureSchema, usageSchema } from './telemetry';
+import { pemSchema, plainText } from './text';
 
-const percent = z.number().min(0).max(100);
-const bytes = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 53 - 1);
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex');
 
 /** What the agent sends every `interval` seconds. */
 export const heartbeatRequestSchema = z.object({
@@ -15,13 +11,17 @@ export const heartbeatRequestSchema = z.object({
   platform: platformSchema,
   arch: architectureSchema,
   uptime_seconds: z.number().min(0).max(1e10).optional(),
-  cpu_percent: percent.nullable().optional(),
-  memory: z.object({ total_bytes: bytes, used_bytes: bytes }).optional(),
-  disk: z.object({ total_bytes: bytes, used_bytes: bytes }).optional(),
-  /** Degrees Celsius, or null when no sensor gives a believable reading. */
-  temperature_c: z.number().min(-60).max(200).nullable().optional(),
+  /** Average over the time since the previous heartbeat; null before there is one. */
+  cpu_percent: percentSchema.nullable().optional(),
+  memory: usageSchema.optional(),
+  /** The system disk (`/`, or the Windows system drive). */
+  disk: usageSchema.optional(),
+  /** Degrees Celsius, -1 when no sensor gives a believable reading (null is read the same). */
+  temperature_c: temperatureSchema.nullable().optional(),
   /** Set after an update that could not be completed. */
   update_error: plainText(512).optional(),
+  /** SHA-256 of the CA trust bundle the agent holds; the answer carries the bundle if it differs. */
+  ca_bundle_sha256: sha256Hex.optional(),
 });
 
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
@@ -46,6 +46,27 @@ export type UpdateOffer = z.infer<typeof updateOfferSchema>;
 export const heartbeatResponseSchema = z.object({
   status: z.literal('ok'),
   update: updateOfferSchema.optional(),
+  /**
+   * The CAs the agent API trusts (PEM, the issuing one first), sent when the agent's copy
+   * differs: the agent stores it and trusts it from then on (CA rotation).
+   */
+  ca_bundle: z.string().max(65_536).optional(),
+  /** True when the agent's certificate comes from a CA being retired: renew now. */
+  renew: z.boolean().optional(),
 });
 
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
+
+/** `POST /renew`: a new certificate for the same machine, for a key made on the machine. */
+export const renewRequestSchema = z.object({ csr: pemSchema });
+
+export type RenewRequest = z.infer<typeof renewRequestSchema>;
+
+export const renewResponseSchema = z.object({
+  certificate: z.string(),
+  /** The CAs the agent API trusts, the issuing one first. */
+  ca_cert: z.string(),
+  not_after: z.string(),
+});
+
+export type RenewResponse = z.infer<typeof renewResponseSchema>;

@@ -32,6 +32,8 @@ const environmentSchema = z.object({
   OPTRALIS_CA_DIR: optionalText,
   OPTRALIS_RELEASE_KEY_DIR: optionalText,
   OPTRALIS_DOWNLOADS_DIR: z.string().min(1).default('./deploy/downloads'),
+  STUB_PATH_WINDOWS: optionalText,
+  OPTRALIS_DASHBOARD_DIR: optionalText,
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
@@ -40,6 +42,10 @@ const environmentSchema = z.object({
   OPTRALIS_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   OPTRALIS_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   OPTRALIS_CERT_LIFETIME_DAYS: z.coerce.number().int().min(1).max(825).default(90),
+  // For tests and demonstrations of renewal: a lifetime in seconds overrides the days.
+  OPTRALIS_CERT_LIFETIME_SECONDS: z.coerce.number().int().min(10).max(71_280_000).optional(),
+  OPTRALIS_HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  OPTRALIS_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -87,11 +93,20 @@ export interface ServerConfig {
   /** The release signing key; never inside the CA directory (see `loadConfig`). */
   releaseKeyDir: string;
   downloadsDir: string;
+  /** The base of personalized Windows installers; unset: the stable build of the downloads. */
+  stubPathWindows: string | undefined;
+  /** The built dashboard; unset: the `dist` folder of the dashboard package installed beside. */
+  dashboardDir: string | undefined;
   databaseUrl: string | undefined;
   adminEmail: string;
   adminPassword: string | undefined;
   jwtSecret: string | undefined;
+  /** Lifetime of machine certificates in days (a fraction when set in seconds). */
   certificateLifetimeDays: number;
+  /** Heartbeats are written to the store in batches, at most this long after they arrive. */
+  heartbeatFlushMs: number;
+  /** Metric samples older than this are deleted. */
+  metricsRetentionDays: number;
   /** Rate limits live in Redis when set (shared by every replica), in memory otherwise. */
   redisUrl: string | undefined;
   rateLimit: RateLimitConfig;
@@ -167,11 +182,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     caDir,
     releaseKeyDir,
     downloadsDir: path.resolve(e.OPTRALIS_DOWNLOADS_DIR),
+    stubPathWindows: e.STUB_PATH_WINDOWS ? path.resolve(e.STUB_PATH_WINDOWS) : undefined,
+    dashboardDir: e.OPTRALIS_DASHBOARD_DIR ? path.resolve(e.OPTRALIS_DASHBOARD_DIR) : undefined,
     databaseUrl: e.DATABASE_URL,
     adminEmail: e.OPTRALIS_ADMIN_EMAIL,
     adminPassword: e.OPTRALIS_ADMIN_PASSWORD,
     jwtSecret: e.OPTRALIS_JWT_SECRET,
-    certificateLifetimeDays: e.OPTRALIS_CERT_LIFETIME_DAYS,
+    certificateLifetimeDays:
+      e.OPTRALIS_CERT_LIFETIME_SECONDS === undefined
+        ? e.OPTRALIS_CERT_LIFETIME_DAYS
+        : e.OPTRALIS_CERT_LIFETIME_SECONDS / 86_400,
+    heartbeatFlushMs: e.OPTRALIS_HEARTBEAT_FLUSH_MS,
+    metricsRetentionDays: e.OPTRALIS_METRICS_RETENTION_DAYS,
     redisUrl: e.REDIS_URL,
     rateLimit: {
       prefix: e.OPTRALIS_RATE_LIMIT_PREFIX,

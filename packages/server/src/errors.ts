@@ -60,6 +60,10 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: { status: 415, message: 'The request body encoding is not supported.' },
   invalid_body: { status: 400, message: 'The request body could not be read.' },
   internal_error: { status: 500, message: 'Something went wrong on the server.' },
+  dashboard_unavailable: {
+    status: 503,
+    message: 'The dashboard is not built on this server; run npm run build.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildAgentApp } from './agent-api/app';
+import { closeHeartbeatBuffer } from './agent-api/heartbeat-buffer';
 import { buildMetricsApp, buildPublicApp } from './app';
 import { generatePassword } from './auth/passwords';
 import { countUsers, createUserIfAbsent } from './auth/store';
@@ -138,6 +139,10 @@ export async function startServer(
     async close() {
       stopWatching();
       await Promise.allSettled([publicApp.close(), agentApp.close(), metricsApp?.close()]);
+      // Heartbeats accepted but not yet written go to the store before it closes.
+      await closeHeartbeatBuffer(ctx).catch((error: unknown) =>
+        log.error({ err: error }, 'heartbeats received before the shutdown were not written'),
+      );
       await db.destroy();
     },
   };

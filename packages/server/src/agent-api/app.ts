@@ -6,6 +6,7 @@ import { describeRoutes } from '../http/openapi';
 import { observeHandshakes, observeRequests } from '../observability/hooks';
 import { bindRequestContext } from '../observability/request-context';
 import { installJsonBodyParser } from './body';
+import { refuseRenegotiation } from './identity';
 import { agentRoutes } from './routes';
 
 /**
@@ -48,6 +49,7 @@ export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
   installErrorHandler(app);
   observeRequests(app, ctx.metrics, 'agent');
   observeHandshakes(app, ctx.metrics);
+  if (ctx.config.agentTls !== 'proxy') app.server.on('secureConnection', refuseRenegotiation);
   installJsonBodyParser(app);
   describeRoutes(app, 'agent');
   app.register(async (scope) => agentRoutes(scope, ctx));

@@ -43,8 +43,9 @@ export function checkContentEncoding(header: string | undefined): void {
   }
 }
 
+/** The agent API reads JSON only: any other content type (text/plain too) is a 415. */
 export function installJsonBodyParser(app: FastifyInstance): void {
-  app.removeContentTypeParser(['application/json']);
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: MAX_COMPRESSED_BYTES },

@@ -12,7 +12,10 @@ import { AppError } from '../errors';
  */
 export class ForwardedCertificates {
   private readonly proxies = new net.BlockList();
-  private readonly verified = new Map<string, { serial: string; notAfter: number }>();
+  private readonly verified = new Map<
+    string,
+    { serial: string; issuer: string; notAfter: number }
+  >();
   private static readonly CACHE_LIMIT = 10_000;
 
   constructor(
@@ -37,9 +40,14 @@ export class ForwardedCertificates {
 
   /** The serial of a forwarded certificate that our CA issued and that is valid now. */
   async serialOf(headerValue: string, now: Date): Promise<string> {
+    return (await this.certificateOf(headerValue, now)).serial;
+  }
+
+  /** Serial and issuer common name of a forwarded certificate that our CA issued, valid now. */
+  async certificateOf(headerValue: string, now: Date): Promise<{ serial: string; issuer: string }> {
     const key = createHash('sha256').update(headerValue).digest('hex');
     const known = this.verified.get(key);
-    if (known && now.getTime() < known.notAfter) return known.serial;
+    if (known && now.getTime() < known.notAfter) return known;
     if (known) throw new AppError('client_certificate_expired');
 
     const certificate = parseForwarded(headerValue);
@@ -50,9 +58,11 @@ export class ForwardedCertificates {
       throw new AppError('client_certificate_invalid');
     }
     const serial = certificate.serialNumber.toLowerCase();
+    const issuer = certificate.issuerName.getField('CN')[0] ?? '';
     if (this.verified.size >= ForwardedCertificates.CACHE_LIMIT) this.verified.clear();
-    this.verified.set(key, { serial, notAfter: certificate.notAfter.getTime() });
-    return serial;
+    const entry = { serial, issuer, notAfter: certificate.notAfter.getTime() };
+    this.verified.set(key, entry);
+    return entry;
   }
 
   private async issuedByTrustedCa(certificate: x509.X509Certificate): Promise<boolean> {

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentRequest } from '../../../../test/support/https';
 import { startTestServer, type TestServer, tempDir } from '../../../../test/support/server';
@@ -157,5 +159,90 @@ describe('the agent API accepts only machines with a valid certificate of our CA
     const result = await agentRequest(url, { ca, ...machine }, { body: heartbeat });
     expect(result.status).toBe(403);
     expect(result.body.error?.code).toBe('machine_revoked');
+  });
+
+  /** Requests on one kept-alive connection; each answer says which local port carried it. */
+  function keptAlive(machine: { cert: string; key: string }, tlsOptions: https.AgentOptions = {}) {
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ...tlsOptions });
+    const post = (body: unknown) =>
+      new Promise<{ status: number; code?: string; port?: number; socket: TLSSocket }>(
+        (resolve, reject) => {
+          const request = https.request(
+            `${server.agentApiUrl}/heartbeat`,
+            {
+              method: 'POST',
+              agent,
+              ca,
+              cert: machine.cert,
+              key: machine.key,
+              headers: { 'content-type': 'application/json' },
+            },
+            (response) => {
+              // Read now: the socket goes back to the agent's pool once the body has ended.
+              const socket = response.socket as TLSSocket;
+              const port = socket.localPort;
+              const chunks: Buffer[] = [];
+              response.on('data', (chunk: Buffer) => chunks.push(chunk));
+              response.on('end', () => {
+                const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+                resolve({
+                  status: response.statusCode ?? 0,
+                  code: parsed.error?.code,
+                  port,
+                  socket,
+                });
+              });
+            },
+          );
+          request.on('error', reject);
+          request.end(JSON.stringify(body));
+        },
+      );
+    return { post, close: () => agent.destroy() };
+  }
+
+  it('checks the store on every request of a kept-alive connection', async () => {
+    const machine = await enrolledMachine('kept-01');
+    const connection = keptAlive(machine);
+    try {
+      const first = await connection.post(heartbeat);
+      const second = await connection.post(heartbeat);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.port).toBe(first.port);
+
+      await revokeMachine(server.ctx.db, machine.machineId, clientId, new Date());
+      const third = await connection.post(heartbeat);
+      expect(third.port).toBe(first.port);
+      expect([third.status, third.code]).toEqual([403, 'machine_revoked']);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it('drops a connection whose client tries to renegotiate TLS', async () => {
+    // The server remembers which certificate a connection presented; a renegotiation could
+    // otherwise swap it for another one under the same connection.
+    const machine = await enrolledMachine('reneg-01');
+    const connection = keptAlive(machine, { maxVersion: 'TLSv1.2' });
+    try {
+      const first = await connection.post(heartbeat);
+      expect(first.status).toBe(200);
+      expect(first.socket.getProtocol()).toBe('TLSv1.2');
+
+      const outcome = await new Promise<string>((resolve) => {
+        first.socket.once('close', () => resolve('closed'));
+        first.socket.renegotiate({ rejectUnauthorized: true }, (error) => {
+          if (!error) resolve('renegotiated');
+        });
+      });
+      expect(outcome).toBe('closed');
+
+      // The server carries on: the same machine on a new connection is served.
+      const again = await connection.post(heartbeat);
+      expect(again.status).toBe(200);
+      expect(again.port).not.toBe(first.port);
+    } finally {
+      connection.close();
+    }
   });
 });

@@ -11,6 +11,14 @@ import {
 /** Agents whose clock runs a little slow must not see a "not yet valid" certificate. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
+/**
+ * How far `notBefore` goes back: five minutes, but never more than a twentieth of the lifetime,
+ * so that agents planning renewal from notBefore and notAfter see about the lifetime granted.
+ */
+function backdating(lifetimeMs: number): number {
+  return Math.min(CLOCK_SKEW_MS, Math.floor(lifetimeMs / 20));
+}
+
 export interface IssuedCertificate {
   serial: string;
   pem: string;
@@ -40,8 +48,9 @@ export async function issueMachineCertificate(
   identity: MachineIdentity,
   options: { now: Date; lifetimeDays: number },
 ): Promise<IssuedCertificate> {
-  const notBefore = new Date(options.now.getTime() - CLOCK_SKEW_MS);
-  const notAfter = new Date(options.now.getTime() + options.lifetimeDays * 86_400_000);
+  const lifetimeMs = Math.round(options.lifetimeDays * 86_400_000);
+  const notBefore = new Date(options.now.getTime() - backdating(lifetimeMs));
+  const notAfter = new Date(options.now.getTime() + lifetimeMs);
   const serial = randomSerial();
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serial,

@@ -25,15 +25,16 @@ function printBanner(server: RunningServer, json: boolean): void {
   const admin = server.initialAdmin;
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ public_url: server.publicUrl, agent_api_url: server.agentApiUrl, ...(admin ? { admin_email: admin.email, admin_password: admin.password } : {}) })}\n`,
+      `${JSON.stringify({ public_url: server.publicUrl, dashboard_url: `${server.publicUrl}/dashboard/`, agent_api_url: server.agentApiUrl, ...(admin ? { admin_email: admin.email, admin_password: admin.password } : {}) })}\n`,
     );
     return;
   }
   const lines = [
     '',
     `Optralis is running.`,
-    `  Dashboard and public API: ${server.publicUrl}`,
-    `  Agent API (mutual TLS):   ${server.agentApiUrl}`,
+    `  Dashboard:               ${server.publicUrl}/dashboard/`,
+    `  Public API:              ${server.publicUrl}`,
+    `  Agent API (mutual TLS):  ${server.agentApiUrl}`,
   ];
   if (admin?.password) {
     lines.push(

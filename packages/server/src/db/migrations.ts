@@ -186,6 +186,58 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_agent_runtime': {
+    async up(db: Kysely<unknown>) {
+      // The readings of each machine's last heartbeat, for the machines list.
+      const readings: [string, 'bigint' | 'real'][] = [
+        ['uptime_seconds', 'bigint'],
+        ['cpu_percent', 'real'],
+        ['memory_total_bytes', 'bigint'],
+        ['memory_used_bytes', 'bigint'],
+        ['disk_total_bytes', 'bigint'],
+        ['disk_used_bytes', 'bigint'],
+        ['temperature_c', 'real'],
+      ];
+      for (const [column, type] of readings) {
+        await db.schema.alterTable('machines').addColumn(column, type).execute();
+      }
+
+      // A renewed certificate names the one it replaces; see `settleRenewal`.
+      await db.schema.alterTable('certificates').addColumn('renews_serial', 'text').execute();
+
+      await db.schema
+        .createTable('machine_inventory')
+        .addColumn('machine_id', 'text', (c) => c.primaryKey().references('machines.id'))
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('collected_at', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('os_name', 'text', (c) => c.notNull())
+        .addColumn('os_version', 'text')
+        .addColumn('cpu_model', 'text', (c) => c.notNull())
+        .addColumn('memory_total_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('report', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('machine_metrics')
+        .addColumn('machine_id', 'text', (c) => c.notNull().references('machines.id'))
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('cpu_percent', 'real')
+        .addColumn('memory_used_bytes', 'bigint')
+        .addColumn('memory_total_bytes', 'bigint')
+        .addColumn('temperature_c', 'real')
+        .addColumn('sample', 'text', (c) => c.notNull())
+        // A batch posted again after a lost answer stores each sample once.
+        .addPrimaryKeyConstraint('machine_metrics_key', ['machine_id', 'at'])
+        .execute();
+      await db.schema
+        .createIndex('machine_metrics_at')
+        .on('machine_metrics')
+        .column('at')
+        .execute();
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {

@@ -13,6 +13,8 @@ export interface Database {
   agent_versions: AgentVersionsTable;
   agent_version_pins: AgentVersionPinsTable;
   release_catalogue: ReleaseCatalogueTable;
+  machine_inventory: MachineInventoryTable;
+  machine_metrics: MachineMetricsTable;
 }
 
 export interface ClientsTable {
@@ -66,6 +68,15 @@ export interface MachinesTable {
   enrolled_at: string;
   last_seen_at: string | null;
   revoked_at: string | null;
+  /** The readings of the last heartbeat (bigint columns read through `Number`). */
+  uptime_seconds: number | string | null;
+  cpu_percent: number | null;
+  memory_total_bytes: number | string | null;
+  memory_used_bytes: number | string | null;
+  disk_total_bytes: number | string | null;
+  disk_used_bytes: number | string | null;
+  /** Null when the agent had no believable reading. */
+  temperature_c: number | null;
 }
 
 export interface CertificatesTable {
@@ -79,6 +90,8 @@ export interface CertificatesTable {
   not_after: string;
   issued_at: string;
   revoked_at: string | null;
+  /** The certificate this one renewed; its predecessors are revoked when this one is first used. */
+  renews_serial: string | null;
 }
 
 export interface AuditEventsTable {
@@ -125,4 +138,31 @@ export interface AgentVersionPinsTable {
 export interface ReleaseCatalogueTable {
   id: number;
   sequence: number | string;
+}
+
+/** The last inventory of each machine: a few columns to list and filter, and the whole report. */
+export interface MachineInventoryTable {
+  machine_id: string;
+  client_id: string;
+  collected_at: string;
+  received_at: string;
+  os_name: string;
+  os_version: string | null;
+  cpu_model: string;
+  memory_total_bytes: number | string;
+  /** The full report as the agent sent it (JSON). */
+  report: string;
+}
+
+/** Metric samples from `POST /collectors`, one row per machine and instant. */
+export interface MachineMetricsTable {
+  machine_id: string;
+  client_id: string;
+  at: string;
+  cpu_percent: number | null;
+  memory_used_bytes: number | string | null;
+  memory_total_bytes: number | string | null;
+  temperature_c: number | null;
+  /** The whole sample (disks, network, sensors) as JSON. */
+  sample: string;
 }

@@ -30,7 +30,8 @@ export interface Representation {
   encoding?: 'gzip';
 }
 
-function regularFile(file: string): fs.Stats | undefined {
+/** The file's status when it is a regular file; links and folders count as absent. */
+export function regularFile(file: string): fs.Stats | undefined {
   try {
     const stat = fs.lstatSync(file);
     return stat.isFile() ? stat : undefined;

@@ -6,6 +6,8 @@ import {
   availableDownloadsResponseSchema,
   bootstrapRequestSchema,
   bootstrapResponseSchema,
+  collectorsRequestSchema,
+  collectorsResponseSchema,
   createAgentVersionRequestSchema,
   createClientRequestSchema,
   createClientResponseSchema,
@@ -19,6 +21,8 @@ import {
   heartbeatResponseSchema,
   importAgentVersionsRequestSchema,
   importAgentVersionsResponseSchema,
+  inventoryRequestSchema,
+  inventoryResponseSchema,
   latestVersionQuerySchema,
   latestVersionResponseSchema,
   listAgentVersionsResponseSchema,
@@ -29,8 +33,14 @@ import {
   loginRequestSchema,
   loginResponseSchema,
   machineChannelRequestSchema,
+  machineInventoryResponseSchema,
   machineListSchema,
+  machineMetricsQuerySchema,
+  machineMetricsResponseSchema,
   readinessSchema,
+  renewRequestSchema,
+  renewResponseSchema,
+  settingsResponseSchema,
   updateAgentRequirementsRequestSchema,
   updateAgentVersionRequestSchema,
   userSchema,
@@ -40,6 +50,7 @@ import {
 import { z } from 'zod';
 import { downloadParams } from '../downloads/routes';
 import { linuxInstallerParams, linuxInstallerQuery } from '../installers/linux/routes';
+import { windowsInstallerQuery } from '../installers/windows/routes';
 
 /** One route of the reference: where it lives, what it takes and what it answers. */
 export interface ApiRoute {
@@ -120,6 +131,13 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     security: 'bearer',
     responses: { 200: z.object({ user: userSchema }), ...errors(401) },
   },
+  'GET /api/settings': {
+    listener: 'public',
+    tag: 'auth',
+    summary: 'Where installers and agents reach this server (the URLs the dashboard shows)',
+    security: 'bearer',
+    responses: { 200: settingsResponseSchema, ...errors(401) },
+  },
   'DELETE /api/machines/:id': {
     listener: 'public',
     tag: 'machines',
@@ -128,6 +146,24 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     params: idParam,
     querystring: clientScope,
     responses: { 204: noContent, ...errors(401, 403, 404) },
+  },
+  'GET /api/machines/:id/inventory': {
+    listener: 'public',
+    tag: 'machines',
+    summary: 'The last inventory a machine sent (OS, CPU, memory, disks, network interfaces)',
+    security: 'bearer',
+    params: idParam,
+    querystring: clientScope,
+    responses: { 200: machineInventoryResponseSchema, ...errors(400, 401, 404) },
+  },
+  'GET /api/machines/:id/metrics': {
+    listener: 'public',
+    tag: 'machines',
+    summary: 'Metric samples of a machine, oldest first (the newest 360 by default)',
+    security: 'bearer',
+    params: idParam,
+    querystring: clientScope.extend(machineMetricsQuerySchema.shape),
+    responses: { 200: machineMetricsResponseSchema, ...errors(400, 401, 404) },
   },
   'POST /api/admin/clients': {
     listener: 'public',
@@ -295,6 +331,17 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     querystring: latestVersionQuerySchema,
     responses: { 200: latestVersionResponseSchema, ...errors(400, 404) },
   },
+  'GET /install.ps1': {
+    listener: 'public',
+    tag: 'installers',
+    summary: 'The PowerShell installer script (public)',
+    description:
+      'Windows PowerShell 5.1 script for `irm {server}/install.ps1 -OutFile install.ps1; ' +
+      '.\\install.ps1 -Token "<TOKEN>"` with `-Beta` and `-WithLHM`: TLS 1.2, the channel\'s ' +
+      'metadata-windows.json, download, SHA-256 check, token handed to the installer in a file, ' +
+      'its seven steps shown as it reports them. ASCII only; it holds no secret.',
+    responses: { 200: text("The script, with this server's public URL in it.") },
+  },
   'GET /agent/requirements': {
     listener: 'public',
     tag: 'releases',
@@ -358,6 +405,34 @@ export const API_ROUTES: Record<string, ApiRoute> = {
       ...errors(400, 401, 403, 404),
     },
   },
+  'GET /api/installer/windows': {
+    listener: 'public',
+    tag: 'installers',
+    summary:
+      'A personalized Windows installer: the agent executable with a payload (administrators)',
+    description:
+      'Every call makes a new 24-hour windows_installer token for max_usage machines (1, 10, 50, ' +
+      '0 = unlimited), or with mode=certificate enrolls one machine and carries its certificate ' +
+      'and key. The payload (config.json, ca.crt, token.txt or client.crt and client.key) is ' +
+      "added to the current stable Windows build (STUB_PATH_WINDOWS when set); a signed build's " +
+      'Authenticode signature still verifies. Content-Disposition names the file ' +
+      'optralis-agent-v{version}.exe, or after the client when no stable release in the database ' +
+      'is that build. Without a usable build, or with format=zip, the answer is the fallback ZIP ' +
+      '(install.ps1, README.txt, the payload files, and optralis-agent.exe when there is a ' +
+      'build). Gzip when accepted; never cached; every call is an installer.generated audit event.',
+    security: 'bearer',
+    querystring: windowsInstallerQuery,
+    responses: {
+      200: {
+        description: 'The installer.',
+        content: {
+          'application/vnd.microsoft.portable-executable': { schema: z.string().describe('bytes') },
+          'application/zip': { schema: z.string().describe('bytes') },
+        },
+      },
+      ...errors(400, 401, 403, 404),
+    },
+  },
   'GET /healthz': {
     listener: 'public',
     tag: 'operations',
@@ -392,5 +467,36 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     security: 'mtls',
     body: heartbeatRequestSchema,
     responses: { 200: heartbeatResponseSchema, ...errors(400, 401, 403, 413, 415) },
+  },
+  'POST /inventory': {
+    listener: 'agent',
+    tag: 'agent API',
+    summary: 'Report what the machine is made of (sent at start and daily)',
+    description: 'Gzip like the heartbeat. An inventory older than the stored one changes nothing.',
+    security: 'mtls',
+    body: inventoryRequestSchema,
+    responses: { 200: inventoryResponseSchema, ...errors(400, 401, 403, 413, 415) },
+  },
+  'POST /collectors': {
+    listener: 'agent',
+    tag: 'agent API',
+    summary: 'Send metric samples (CPU, memory, disks, network, temperatures)',
+    description:
+      'Gzip like the heartbeat. A sample already stored (same machine and time) is not stored ' +
+      'again; samples older than the retention or more than an hour ahead are dropped.',
+    security: 'mtls',
+    body: collectorsRequestSchema,
+    responses: { 200: collectorsResponseSchema, ...errors(400, 401, 403, 413, 415) },
+  },
+  'POST /renew': {
+    listener: 'agent',
+    tag: 'agent API',
+    summary: 'Renew the machine certificate for a key made on the machine',
+    description:
+      'Signed by the active CA for the same machine. The previous certificate keeps working ' +
+      'until the new one is first used, then it is revoked.',
+    security: 'mtls',
+    body: renewRequestSchema,
+    responses: { 200: renewResponseSchema, ...errors(400, 401, 403, 413, 415, 429) },
   },
 };

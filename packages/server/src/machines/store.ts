@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import type { Db } from '../db/database';
 import type { CertificatesTable, Database, MachinesTable } from '../db/schema';
 
@@ -7,11 +7,14 @@ export type CertificateRow = CertificatesTable;
 
 type Executor = Db | Transaction<Database>;
 
-export async function insertMachine(db: Executor, row: MachineRow): Promise<void> {
+export async function insertMachine(db: Executor, row: Insertable<MachinesTable>): Promise<void> {
   await db.insertInto('machines').values(row).execute();
 }
 
-export async function insertCertificate(db: Executor, row: CertificateRow): Promise<void> {
+export async function insertCertificate(
+  db: Executor,
+  row: Insertable<CertificatesTable>,
+): Promise<void> {
   await db.insertInto('certificates').values(row).execute();
 }
 
@@ -21,9 +24,15 @@ export async function findMachine(db: Executor, id: string, clientId: string | n
   return query.executeTakeFirst();
 }
 
+/** Machines with the OS of their last inventory (null before the first). */
 export async function listMachines(db: Db, clientId: string | null) {
-  let query = db.selectFrom('machines').selectAll().orderBy('enrolled_at');
-  if (clientId !== null) query = query.where('client_id', '=', clientId);
+  let query = db
+    .selectFrom('machines')
+    .leftJoin('machine_inventory', 'machine_inventory.machine_id', 'machines.id')
+    .selectAll('machines')
+    .select(['machine_inventory.os_name', 'machine_inventory.os_version'])
+    .orderBy('machines.enrolled_at');
+  if (clientId !== null) query = query.where('machines.client_id', '=', clientId);
   return query.execute();
 }
 
@@ -56,18 +65,56 @@ export async function findCertificateState(db: Db, serial: string) {
       'certificates.machine_id',
       'certificates.client_id',
       'certificates.revoked_at as certificate_revoked_at',
+      'certificates.renews_serial',
+      'certificates.issued_at',
       'machines.revoked_at as machine_revoked_at',
+      'machines.channel',
+      'machines.agent_version',
     ])
     .where('certificates.serial', '=', serial)
     .executeTakeFirst();
 }
 
-export async function recordHeartbeat(
+/**
+ * The first request made with a renewed certificate proves the agent holds it: the machine's
+ * older certificates are revoked then, not at renewal, so that an agent that lost the answer
+ * keeps working with the certificate it has.
+ */
+export async function settleRenewal(
+  db: Db,
+  certificate: { serial: string; machine_id: string; issued_at: string },
+  now: Date,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('certificates')
+      .set({ revoked_at: now.toISOString() })
+      .where('machine_id', '=', certificate.machine_id)
+      .where('serial', '<>', certificate.serial)
+      .where('issued_at', '<=', certificate.issued_at)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await trx
+      .updateTable('certificates')
+      .set({ renews_serial: null })
+      .where('serial', '=', certificate.serial)
+      .execute();
+  });
+}
+
+/** Certificates issued to a machine since `since`, to bound renewals. */
+export async function countCertificatesSince(
   db: Db,
   machineId: string,
-  values: Pick<MachineRow, 'agent_version' | 'platform' | 'arch' | 'last_seen_at'>,
-): Promise<void> {
-  await db.updateTable('machines').set(values).where('id', '=', machineId).execute();
+  since: Date,
+): Promise<number> {
+  const row = await db
+    .selectFrom('certificates')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('machine_id', '=', machineId)
+    .where('issued_at', '>=', since.toISOString())
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
 export async function revokeMachine(db: Db, id: string, clientId: string | null, now: Date) {
@@ -91,7 +138,14 @@ export async function revokeMachine(db: Db, id: string, clientId: string | null,
   });
 }
 
-export function toPublicMachine(row: MachineRow, now: Date, onlineWindowMs: number) {
+const numberOrNull = (value: number | string | null): number | null =>
+  value === null ? null : Number(value);
+
+export function toPublicMachine(
+  row: MachineRow & { os_name?: string | null; os_version?: string | null },
+  now: Date,
+  onlineWindowMs: number,
+) {
   const lastSeen = row.last_seen_at ? Date.parse(row.last_seen_at) : undefined;
   return {
     id: row.id,
@@ -106,6 +160,16 @@ export function toPublicMachine(row: MachineRow, now: Date, onlineWindowMs: numb
     last_seen: row.last_seen_at,
     online: lastSeen !== undefined && now.getTime() - lastSeen < onlineWindowMs,
     revoked_at: row.revoked_at,
+    os: row.os_name ? { name: row.os_name, version: row.os_version ?? null } : null,
+    status: {
+      uptime_seconds: numberOrNull(row.uptime_seconds),
+      cpu_percent: row.cpu_percent,
+      memory_total_bytes: numberOrNull(row.memory_total_bytes),
+      memory_used_bytes: numberOrNull(row.memory_used_bytes),
+      disk_total_bytes: numberOrNull(row.disk_total_bytes),
+      disk_used_bytes: numberOrNull(row.disk_used_bytes),
+      temperature_c: row.temperature_c,
+    },
   };
 }
 
@@ -125,7 +189,8 @@ export async function findActiveByHardwareId(db: Db, clientId: string, hardwareI
 export async function reenrollMachine(
   trx: Transaction<Database>,
   machineId: string,
-  values: Pick<MachineRow, 'hostname' | 'platform' | 'arch' | 'channel' | 'token_id'>,
+  values: Pick<MachineRow, 'hostname' | 'platform' | 'arch' | 'token_id'> &
+    Partial<Pick<MachineRow, 'channel'>>,
   now: Date,
 ): Promise<void> {
   await trx.updateTable('machines').set(values).where('id', '=', machineId).execute();

@@ -80,6 +80,9 @@ function signedFor(ctx: AppContext, book: Catalogue, release: AgentVersionRow): 
 export interface HeartbeatMachine {
   machineId: string;
   clientId: string;
+  /** The stored channel and version, when the caller already read them (saves a query). */
+  channel?: string;
+  storedVersion?: string | null;
 }
 
 /**
@@ -92,11 +95,14 @@ export async function updateForHeartbeat(
   machine: HeartbeatMachine,
   body: HeartbeatRequest,
 ): Promise<UpdateOffer | undefined> {
-  const row = await ctx.db
-    .selectFrom('machines')
-    .select(['channel', 'agent_version'])
-    .where('id', '=', machine.machineId)
-    .executeTakeFirst();
+  const row =
+    machine.channel !== undefined && machine.storedVersion !== undefined
+      ? { channel: machine.channel, agent_version: machine.storedVersion }
+      : await ctx.db
+          .selectFrom('machines')
+          .select(['channel', 'agent_version'])
+          .where('id', '=', machine.machineId)
+          .executeTakeFirst();
   if (!row) return undefined;
   await recordOutcome(ctx, machine, row.agent_version, body);
 

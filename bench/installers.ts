@@ -1,0 +1,222 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { ensureAgentBuild } from '../test/support/agent-build';
+import {
+  cli,
+  cpuMillis,
+  rssBytes,
+  type ServerProcess,
+  scratchDir,
+  startBackground,
+  startLoad,
+  startServerProcess,
+} from './lib/processes';
+import type { BenchResult } from './lib/report';
+
+export interface InstallerBenchOptions {
+  /** Downloads per case. */
+  count: number;
+  /** Downloads running at once. */
+  concurrency: number;
+}
+
+interface LoadResult {
+  elapsedMs: number;
+  bytes: number;
+  statuses: Record<string, number>;
+  sizes: number[];
+}
+
+interface Measured {
+  size: number;
+  mbPerSecond: number;
+  cores: number;
+  /** Megabytes one fully busy server core would send per second. */
+  mbPerCore: number;
+  rssGrowthMb: number;
+}
+
+const MB = 1024 * 1024;
+const VERSION = '1.0.0';
+
+/** Downloads in their own process while the server's RSS (every 50 ms) and CPU are sampled. */
+async function measure(
+  pid: number,
+  url: string,
+  headers: Record<string, string>,
+  options: InstallerBenchOptions,
+): Promise<Measured> {
+  const rssBefore = rssBytes(pid);
+  let peak = rssBefore;
+  const cpuBefore = cpuMillis(pid);
+  const load = startLoad<LoadResult>('downloads.ts', { url, headers, ...options });
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssBytes(pid));
+  }, 50);
+  const result = await load.result.finally(() => clearInterval(sampler));
+  const cpuMs = cpuMillis(pid) - cpuBefore;
+  // Personalized copies differ by a few bytes (each carries its own token); anything more is
+  // a broken download.
+  const spread = Math.max(...result.sizes) - Math.min(...result.sizes);
+  if ((result.statuses['200'] ?? 0) !== options.count || spread > 64 * 1024) {
+    throw new Error(`${url}: ${JSON.stringify(result.statuses)}, sizes ${result.sizes.join(', ')}`);
+  }
+  return {
+    size: result.bytes / options.count,
+    mbPerSecond: result.bytes / MB / (result.elapsedMs / 1000),
+    cores: cpuMs / result.elapsedMs,
+    mbPerCore: result.bytes / MB / (Math.max(cpuMs, 1) / 1000),
+    rssGrowthMb: (peak - rssBefore) / MB,
+  };
+}
+
+/** A client administrator's session (the dashboard's way to ask for an installer). */
+async function adminSession(server: ServerProcess): Promise<string> {
+  const email = 'bench-admin@example.test';
+  const made = await cli<{ admin_password: string }>(server.env, [
+    ...['client', 'create', 'Société Générale', '--admin-email', email],
+  ]);
+  const response = await fetch(`${server.publicUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: made.admin_password }),
+  });
+  if (!response.ok) throw new Error(`login failed: ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** A file of exactly `size` bytes that starts with the base executable (not sparse). */
+function sameSizeFile(base: string, size: number, file: string): void {
+  fs.copyFileSync(base, file);
+  const missing = size - fs.statSync(file).size;
+  if (missing > 0) fs.appendFileSync(file, Buffer.alloc(missing, 0x5a));
+  else if (missing < 0) fs.truncateSync(file, size);
+}
+
+/** One personalized installer, to learn its size (and warm the route up). */
+async function oneInstaller(url: string, headers: Record<string, string>): Promise<number> {
+  const response = await fetch(url, { headers });
+  const body = await response.arrayBuffer();
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  // fetch inflates gzip bodies; the size on the wire is the header's.
+  return Number(response.headers.get('content-length') ?? body.byteLength);
+}
+
+/**
+ * Personalized Windows installers (the current build plus a payload with a new token, for each
+ * download) against a bare Node http server streaming a file of the same size from disk, plain
+ * and gzip-compressed, with the server's RSS sampled while `concurrency` downloads run at once.
+ * The product's own static route for the same build (`/downloads`) is shown beside them. Ratios
+ * compare megabytes sent per second of server CPU, as the other benchmarks do; on a small machine
+ * the download clients take as much CPU as the servers.
+ */
+export async function installerBench(options: InstallerBenchOptions): Promise<BenchResult> {
+  const build = await ensureAgentBuild({
+    version: VERSION,
+    channel: 'stable',
+    targets: ['windows-amd64'],
+  });
+  const scratch = scratchDir('installers');
+  // The build is shared between runs: the precompressed .gz that /downloads serves goes in a
+  // copy of its own (level 6, as the installers' shared part).
+  const downloads = path.join(scratch, 'downloads');
+  fs.cpSync(build.dir, downloads, { recursive: true });
+  const base = path.join(downloads, 'stable', path.basename(build.files['windows-amd64']));
+  await pipeline(
+    fs.createReadStream(base),
+    zlib.createGzip({ level: 6 }),
+    fs.createWriteStream(`${base}.gz`),
+  );
+  const server = await startServerProcess({ OPTRALIS_DOWNLOADS_DIR: downloads }, 'installers');
+  const servers: { stop(): Promise<void> }[] = [server];
+  try {
+    const auth = { authorization: `Bearer ${await adminSession(server)}` };
+    const installer = `${server.publicUrl}/api/installer/windows?max_usage=50`;
+    const identity = { 'accept-encoding': 'identity' };
+    const gzip = { 'accept-encoding': 'gzip' };
+
+    // The first gzip installer compresses the shared part of the build, once per build.
+    const prepareStarted = performance.now();
+    const gzipSize = await oneInstaller(installer, { ...auth, ...gzip });
+    const prepareSeconds = (performance.now() - prepareStarted) / 1000;
+    const plainSize = await oneInstaller(installer, { ...auth, ...identity });
+
+    const bareFor = async (size: number, name: string) => {
+      const file = path.join(scratch, name);
+      sameSizeFile(base, size, file);
+      const bare = await startBackground<{ port: number }>('static-server.ts', { file });
+      servers.push(bare);
+      return { url: `http://127.0.0.1:${bare.message.port}/file`, pid: bare.pid };
+    };
+    const barePlain = await bareFor(plainSize, 'same-size.exe');
+    const bareGzip = await bareFor(gzipSize, 'same-size.gz');
+    const serverPid = server.child.pid ?? 0;
+    const staticUrl = `${server.publicUrl}/downloads/stable/${path.basename(base)}`;
+
+    const cases: [string, number, string, Record<string, string>][] = [
+      ['bare node http, same size', barePlain.pid, barePlain.url, identity],
+      ['optralis /downloads (the base)', serverPid, staticUrl, identity],
+      ['optralis personalized installer', serverPid, installer, { ...auth, ...identity }],
+      ['bare node http, same size as gzip', bareGzip.pid, bareGzip.url, identity],
+      ['optralis /downloads .gz (the base)', serverPid, staticUrl, gzip],
+      ['optralis personalized installer, gzip', serverPid, installer, { ...auth, ...gzip }],
+    ];
+    const results = new Map<string, Measured>();
+    for (const [name, pid, url, headers] of cases) {
+      await measure(pid, url, headers, { count: 2, concurrency: 2 });
+      results.set(name, await measure(pid, url, headers, options));
+    }
+    const result = (name: string) => results.get(name) as Measured;
+    const plain = result('optralis personalized installer');
+    const compressed = result('optralis personalized installer, gzip');
+    const bare = result('bare node http, same size');
+    const bareCompressed = result('bare node http, same size as gzip');
+    return {
+      name: 'installer downloads',
+      rows: [...results].map(([name, measured]) => ({
+        download: name,
+        'MB each': measured.size / MB,
+        'MB/s': measured.mbPerSecond,
+        'server cores': measured.cores,
+        'MB/s per core': measured.mbPerCore,
+        'RSS growth MB': measured.rssGrowthMb,
+      })),
+      notes: [
+        `${options.count} downloads per case, ${options.concurrency} at a time, over loopback HTTP.`,
+        `First gzip installer of this build (compresses the shared part once): ${prepareSeconds.toFixed(1)} s.`,
+        `By download rate instead of per core: plain ${(plain.mbPerSecond / bare.mbPerSecond).toFixed(3)}, ` +
+          `gzip ${(compressed.mbPerSecond / bareCompressed.mbPerSecond).toFixed(3)}.`,
+      ],
+      ratios: [
+        {
+          name: 'personalized installer / bare static file (per server core)',
+          value: plain.mbPerCore / bare.mbPerCore,
+          target: { op: '>=', value: 0.8 },
+        },
+        {
+          name: 'gzip personalized installer / bare static file (per server core)',
+          value: compressed.mbPerCore / bareCompressed.mbPerCore,
+          target: { op: '>=', value: 0.8 },
+        },
+        {
+          // Flat means streaming: a copy of the base per download would make this about
+          // `concurrency`; under one, the downloads together hold less than a single copy.
+          name: `server RSS growth with ${options.concurrency} installers at once, in installer sizes`,
+          value: Math.max(plain.rssGrowthMb, compressed.rssGrowthMb) / (plainSize / MB),
+          target: { op: '<=', value: 1 },
+        },
+      ],
+      metrics: {
+        prepare_seconds: prepareSeconds,
+        installer_rss_growth_mb: plain.rssGrowthMb,
+        installer_gzip_rss_growth_mb: compressed.rssGrowthMb,
+      },
+    };
+  } finally {
+    await Promise.all(servers.map((running) => running.stop()));
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { agentConfigSchema } from '@optralis/protocol';
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
+import { EXIT, installerError } from './errors';
+
+/** How this machine gets its identity. */
+export type Credentials =
+  | {
+      kind: 'token';
+      token: string;
+      /** The public URL of the server, where bootstrap is. */
+      serverUrl: string;
+      source: 'payload' | 'file' | 'stdin' | 'environment' | 'form';
+      /** Set when the token is a personalized installer's: enrollment pins its CA and key. */
+      payload?: InstallerPayload | undefined;
+    }
+  | {
+      kind: 'certificate';
+      certificatePem: string;
+      keyPem: string;
+      caPem?: string | undefined;
+      apiUrl: string;
+      publicUrl?: string | undefined;
+      channel?: 'stable' | 'beta' | undefined;
+      clientId?: string | undefined;
+      machineId?: string | undefined;
+      source: 'payload' | 'files';
+      payload?: InstallerPayload | undefined;
+    };
+
+const PEM = /-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----/;
+
+function readPemFile(file: string, what: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw installerError(
+      'credentials_unreadable',
+      `Impossible de lire ${what} ${file} (${reason}).`,
+      EXIT.badCredentials,
+    );
+  }
+  if (!PEM.test(text) || text.length > 64 * 1024) {
+    throw installerError(
+      'credentials_unreadable',
+      `${what} ${file} n'est pas un fichier PEM.`,
+      EXIT.badCredentials,
+    );
+  }
+  return text;
+}
+
+/**
+ * The certificate and key given with `-mtls-cert` and `-mtls-key` (what the dashboard's ZIP
+ * holds). The agent API's URL and the CA come from `config.json` and `ca.crt` beside the
+ * certificate, as the ZIP lays them out.
+ */
+export function certificateFromFiles(certFile: string, keyFile: string): Credentials {
+  const certificatePem = readPemFile(certFile, 'le certificat');
+  const keyPem = readPemFile(keyFile, 'la clé privée');
+  if (!certificatePem.includes('CERTIFICATE-----')) {
+    throw installerError(
+      'credentials_unreadable',
+      `${certFile} ne contient pas de certificat.`,
+      EXIT.badCredentials,
+    );
+  }
+  if (!keyPem.includes('PRIVATE KEY-----')) {
+    throw installerError(
+      'credentials_unreadable',
+      `${keyFile} ne contient pas de clé privée.`,
+      EXIT.badCredentials,
+    );
+  }
+  const dir = path.dirname(path.resolve(certFile));
+  const configFile = path.join(dir, 'config.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(configFile, 'utf8').replace(/^\uFEFF/, ''));
+  } catch {
+    throw installerError(
+      'config_missing',
+      `config.json est introuvable ou illisible à côté du certificat (${configFile}) : il donne l'adresse de l'API des agents. Gardez les fichiers de l'archive ensemble.`,
+      EXIT.badCredentials,
+    );
+  }
+  const config = agentConfigSchema.partial({ interval: true }).safeParse(raw);
+  if (!config.success) {
+    throw installerError(
+      'config_invalid',
+      `${configFile} n'a pas d'api_url valide.`,
+      EXIT.badCredentials,
+    );
+  }
+  const caFile = path.join(dir, 'ca.crt');
+  return {
+    kind: 'certificate',
+    certificatePem,
+    keyPem,
+    caPem: fs.existsSync(caFile) ? readPemFile(caFile, 'le certificat de la CA') : undefined,
+    apiUrl: config.data.api_url,
+    publicUrl: config.data.public_url,
+    channel: config.data.channel,
+    clientId: config.data.client_id,
+    machineId: config.data.machine_id,
+    source: 'files',
+  };
+}
+
+/** The payload's token or certificate. */
+export function credentialsFromPayload(payload: InstallerPayload): Credentials {
+  const { config } = payload;
+  if (config.mode === 'certificate' && payload.clientCert && payload.clientKey) {
+    return {
+      kind: 'certificate',
+      certificatePem: payload.clientCert,
+      keyPem: payload.clientKey,
+      caPem: payload.caCert,
+      apiUrl: config.api_url,
+      publicUrl: config.public_url,
+      channel: config.channel,
+      clientId: config.client_id,
+      machineId: config.machine_id,
+      source: 'payload',
+      payload,
+    };
+  }
+  if (!payload.token) {
+    throw installerError(
+      'payload_damaged',
+      "L'installeur personnalisé ne contient ni jeton ni certificat.",
+      EXIT.badCredentials,
+    );
+  }
+  return {
+    kind: 'token',
+    token: payload.token,
+    serverUrl: config.public_url,
+    source: 'payload',
+    payload,
+  };
+}
+
+/** A token read from a file (`-` for standard input): one line, surrounding blanks dropped. */
+export function readTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw installerError(
+      'token_unreadable',
+      `Impossible de lire le jeton dans ${file === '-' ? "l'entrée standard" : file} (${reason}).`,
+      EXIT.badCredentials,
+    );
+  }
+  const token = text.replace(/^\uFEFF/, '').trim();
+  if (!token || token.length > 256 || /\s/.test(token)) {
+    throw installerError(
+      'token_unreadable',
+      `${file === '-' ? "L'entrée standard" : file} ne contient pas un jeton d'installation.`,
+      EXIT.badCredentials,
+    );
+  }
+  return token;
+}

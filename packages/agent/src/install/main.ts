@@ -1,0 +1,75 @@
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
+import { AgentError } from '../errors';
+import { readOwnPayload } from '../payload';
+import { systemPlatform } from '../windows/platform';
+import { EXIT } from './errors';
+import { FlagError, INSTALLER_USAGE, type InstallerFlags, parseInstallerFlags } from './flags';
+import { consoleWriter, createInstallLog } from './log';
+import { defaultLogFile, runSilent } from './silent';
+
+const INSTALLER_FLAG =
+  /^--?(silent|url|with-lhm|mtls-cert|mtls-key|token-file|beta|log|progress-file|elevated)(=|$)/i;
+
+/**
+ * Whether a command line is the installer's: no arguments on Windows (a double-click), the
+ * `install` or `uninstall` word, or one of the specification's single-dash flags. Everything
+ * else (`run`, `enroll`, `version`…) stays with the agent's commands.
+ */
+export function isInstallerCommandLine(
+  argv: readonly string[],
+  platform = process.platform,
+): boolean {
+  const first = argv[0];
+  if (first === undefined) return platform === 'win32';
+  // `-help` is the installer's; `--help` and `-h` stay the agent's commands' help.
+  return (
+    first === 'install' || first === 'uninstall' || first === '-help' || INSTALLER_FLAG.test(first)
+  );
+}
+
+/** The installer's entry point; returns the exit status. */
+export async function runInstallerCommand(argv: readonly string[]): Promise<number> {
+  const print = consoleWriter();
+  let flags: InstallerFlags;
+  try {
+    flags = parseInstallerFlags(argv);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    print(`optralis-agent : ${error.message}\nLancez « optralis-agent.exe -help » pour l'aide.`);
+    return 2;
+  }
+  if (flags.help) {
+    print(INSTALLER_USAGE);
+    return 0;
+  }
+  if (process.platform !== 'win32') {
+    print(
+      "optralis-agent : l'installeur Windows ne fonctionne que sous Windows ; sous Linux, utilisez install.sh.",
+    );
+    return 2;
+  }
+  const platform = systemPlatform();
+  let payload: InstallerPayload | undefined;
+  let damaged: string | undefined;
+  try {
+    payload = readOwnPayload();
+  } catch (error) {
+    if (!(error instanceof AgentError)) throw error;
+    damaged =
+      'Cet installeur personnalisé est endommagé (téléchargement incomplet ou fichier modifié) : téléchargez-le à nouveau depuis le tableau de bord.';
+  }
+  if (flags.silent) {
+    if (damaged) {
+      createInstallLog({
+        file: flags.log ?? defaultLogFile(platform, false),
+        console: print,
+      }).error(`${damaged} [payload_damaged]`);
+      return EXIT.badCredentials;
+    }
+    return runSilent(flags, { platform, payload, console: print });
+  }
+  // Loaded only for the window: its page is imported as text, which the bundle and the tests
+  // know how to load and plain `node --import tsx` (the agent run from source) does not.
+  const { runGui } = await import('../gui/run');
+  return runGui(flags, { platform, payload, startError: damaged });
+}

@@ -1,0 +1,73 @@
+import type { InstallerPayload } from '@optralis/protocol/installer-payload';
+import {
+  type Credentials,
+  certificateFromFiles,
+  credentialsFromPayload,
+  readTokenFile,
+} from './credentials';
+import { EXIT, installerError } from './errors';
+import type { InstallerFlags } from './flags';
+import type { InstallRequest } from './installer';
+
+/**
+ * What to install with, from the command line and the executable's payload. Explicit flags win
+ * over the payload: `-mtls-cert`/`-mtls-key`, then `-token-file` (or OPTRALIS_TOKEN), then the
+ * payload. The server is `-url`, else the payload's. No credentials at all is not an error
+ * here: a machine that is already enrolled is repaired with its own identity.
+ */
+export function installRequestFrom(
+  flags: InstallerFlags,
+  payload: InstallerPayload | undefined,
+  env: Record<string, string | undefined> = process.env,
+): InstallRequest {
+  const serverUrl = flags.url ?? payload?.config.public_url;
+  let credentials: Credentials | undefined;
+  if (flags.mtlsCert && flags.mtlsKey) {
+    credentials = certificateFromFiles(flags.mtlsCert, flags.mtlsKey);
+  } else if (flags.tokenFile || env.OPTRALIS_TOKEN?.trim()) {
+    if (!serverUrl) {
+      throw installerError('url_missing', "Donnez l'adresse du serveur avec -url.", EXIT.usage);
+    }
+    credentials = {
+      kind: 'token',
+      token: flags.tokenFile
+        ? readTokenFile(flags.tokenFile)
+        : (env.OPTRALIS_TOKEN as string).trim(),
+      serverUrl,
+      source: flags.tokenFile ? (flags.tokenFile === '-' ? 'stdin' : 'file') : 'environment',
+    };
+  } else if (payload) {
+    credentials = credentialsFromPayload(payload);
+  }
+  const channel = flags.beta ? 'beta' : (payload?.config.channel ?? 'stable');
+  return { credentials, serverUrl, channel, withLhm: flags.withLhm };
+}
+
+/** The flags that carry an install request to the elevated copy (the token through a file). */
+export function elevatedArguments(
+  flags: InstallerFlags,
+  extra: {
+    tokenFile?: string | undefined;
+    progressFile?: string | undefined;
+    log?: string | undefined;
+  },
+): string[] {
+  const args: string[] = flags.uninstall
+    ? ['uninstall', '-silent', '-elevated']
+    : ['-silent', '-elevated'];
+  if (!flags.uninstall) {
+    if (flags.url) args.push('-url', flags.url);
+    if (flags.mtlsCert && flags.mtlsKey) {
+      args.push('-mtls-cert', flags.mtlsCert, '-mtls-key', flags.mtlsKey);
+    }
+    const tokenFile = extra.tokenFile ?? (flags.tokenFile !== '-' ? flags.tokenFile : undefined);
+    if (tokenFile) args.push('-token-file', tokenFile);
+    if (flags.withLhm) args.push('-with-lhm');
+    if (flags.beta) args.push('-beta');
+  }
+  const log = extra.log ?? flags.log;
+  if (log) args.push('-log', log);
+  const progress = extra.progressFile ?? flags.progressFile;
+  if (progress) args.push('-progress-file', progress);
+  return args;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { plainText } from './text';
+
+/** Byte counts: whole, non-negative, and exact in a JavaScript number. */
+export const byteCount = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 53 - 1);
+
+export const percentSchema = z.number().min(0).max(100);
+
+/**
+ * A temperature in degrees Celsius as the agent reports it. `-1` means "no sensor gave a
+ * believable reading" (the specification's value); otherwise the reading lies above 0 °C and at
+ * most 150 °C. Readings outside that range come from a broken or unimplemented sensor, or from a
+ * unit mistake (0 K, −273 °C, tenths of kelvin, millidegrees), and are sent as -1, never as they
+ * are. The server stores -1 as "unavailable" (null).
+ */
+export const TEMPERATURE_UNAVAILABLE = -1;
+export const MAX_PLAUSIBLE_CELSIUS = 150;
+export const temperatureSchema = z.union([
+  z.literal(TEMPERATURE_UNAVAILABLE),
+  z.number().gt(0).max(MAX_PLAUSIBLE_CELSIUS),
+]);
+
+/** Whether a reading in °C is one a real sensor of a running machine can give. */
+export function isPlausibleCelsius(value: number): boolean {
+  return Number.isFinite(value) && value > 0 && value <= MAX_PLAUSIBLE_CELSIUS;
+}
+
+export const usageSchema = z.object({ total_bytes: byteCount, used_bytes: byteCount });
+
+/** An instant written by `Date#toISOString` (UTC, milliseconds). */
+export const isoInstantSchema = z
+  .string()
+  .max(32)
+  .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/, 'must be an ISO 8601 UTC instant')
+  .refine((value) => Number.isFinite(Date.parse(value)), 'must be a real date');
+
+/** Free text from the machine that may be missing (systeminformation gives '' then). */
+export function optionalText(max: number) {
+  return plainText(max).optional();
+}
