@@ -261,7 +261,7 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     const root = tempDir('root');
     const trace = path.join(tempDir('strace'), 'execve.log');
     const result = await sh(
-      `curl -fsSL ${server.publicUrl}/install.sh > install.sh && strace -f -qq --seccomp-bpf -e trace=execve -s 100000 -o ${q(trace)} bash install.sh --token ${q(token)} --root ${root} --no-service`,
+      `cd ${q(tempDir('download'))} && curl -fsSL ${server.publicUrl}/install.sh > install.sh && strace -f -qq --seccomp-bpf -e trace=execve -s 100000 -o ${q(trace)} bash install.sh --token ${q(token)} --root ${root} --no-service`,
     );
     expect(result.code, result.stderr).toBe(0);
     const execs = fs

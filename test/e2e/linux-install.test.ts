@@ -79,6 +79,25 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     return JSON.parse(fs.readFileSync(path.join(root, 'etc/optralis-agent/config.json'), 'utf8'));
   }
 
+  /** A personalized script downloaded by an administrator of a new client, saved as a file. */
+  async function personalizedScript(name: string, query = '') {
+    const client = await createClient(server.ctx.db, name, new Date());
+    const email = `it@${client.id.toLowerCase()}.test`;
+    const password = 'a-long-enough-password';
+    const role = 'client_admin';
+    await createUser(server.ctx.db, { email, password, role, clientId: client.id }, new Date());
+    const session = await login(server.publicApp, email, password);
+    const download = await server.publicApp.inject({
+      method: 'GET',
+      url: `/api/installer/linux/amd64${query}`,
+      headers: { authorization: `Bearer ${session}` },
+    });
+    expect(download.statusCode).toBe(200);
+    const script = path.join(tempDir('download'), 'install-optralis-agent.sh');
+    fs.writeFileSync(script, download.body, { mode: 0o755 });
+    return { clientId: client.id, script, settings: scriptSettings(download.body) };
+  }
+
   it('installs with the curl one-liner, runs as a service, repairs in place, uninstalls', async () => {
     const { clientId, token, tokenId } = await newClient('One-liner');
     const root = tempDir('root');
@@ -150,30 +169,9 @@ describe('installing the agent on Linux with the scripts the server serves', () 
   });
 
   it('installs with the personalized script; its token is in no program’s arguments', async () => {
-    const client = await createClient(server.ctx.db, 'Personalized', new Date());
-    await createUser(
-      server.ctx.db,
-      {
-        email: 'it@personalized.test',
-        password: 'a-long-enough-password',
-        role: 'client_admin',
-        clientId: client.id,
-      },
-      new Date(),
-    );
-    const session = await login(server.publicApp, 'it@personalized.test', 'a-long-enough-password');
-    const download = await server.publicApp.inject({
-      method: 'GET',
-      url: '/api/installer/linux/amd64',
-      headers: { authorization: `Bearer ${session}` },
-    });
-    expect(download.statusCode).toBe(200);
-    const token = Buffer.from(
-      scriptSettings(download.body).EMBEDDED_TOKEN ?? '',
-      'base64',
-    ).toString();
-    const script = path.join(tempDir('download'), 'install-optralis-agent.sh');
-    fs.writeFileSync(script, download.body, { mode: 0o755 });
+    const { clientId, script, settings } = await personalizedScript('Personalized');
+    const token = Buffer.from(settings.EMBEDDED_TOKEN ?? '', 'base64').toString();
+    expect(token).toMatch(/^opt_/);
 
     // Traced without the service, whose processes strace would follow for ever.
     const root = tempDir('root');
@@ -189,7 +187,7 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     expect(`${installed.stdout}${installed.stderr}`).not.toContain(token);
 
     const config = installedConfig(root);
-    expect(config.client_id).toBe(client.id);
+    expect(config.client_id).toBe(clientId);
 
     // Run again, now with the service: same identity, and the service's agent reports in.
     const systemd = systemdFor(root);
@@ -197,7 +195,7 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`keeps its identity: machine ${config.machine_id}`);
     expect(systemd.active()).toBe(true);
-    await heartbeatArrives(client.id, config.machine_id);
+    await heartbeatArrives(clientId, config.machine_id);
 
     const removed = await sh(
       `bash -c "$(curl -fsSL ${server.publicUrl}/uninstall.sh)" - --root ${root}`,
@@ -208,27 +206,11 @@ describe('installing the agent on Linux with the scripts the server serves', () 
   });
 
   it('installs the certificate a certificate-mode script carries, for that one machine', async () => {
-    const client = await createClient(server.ctx.db, 'Certificate', new Date());
-    await createUser(
-      server.ctx.db,
-      {
-        email: 'it@certificate.test',
-        password: 'a-long-enough-password',
-        role: 'client_admin',
-        clientId: client.id,
-      },
-      new Date(),
+    const { clientId, script, settings } = await personalizedScript(
+      'Certificate',
+      '?mode=certificate',
     );
-    const session = await login(server.publicApp, 'it@certificate.test', 'a-long-enough-password');
-    const download = await server.publicApp.inject({
-      method: 'GET',
-      url: '/api/installer/linux/amd64?mode=certificate',
-      headers: { authorization: `Bearer ${session}` },
-    });
-    expect(download.statusCode).toBe(200);
-    const machineId = scriptSettings(download.body).MACHINE_ID as string;
-    const script = path.join(tempDir('download'), 'install-optralis-agent.sh');
-    fs.writeFileSync(script, download.body, { mode: 0o755 });
+    const machineId = settings.MACHINE_ID as string;
 
     const root = tempDir('root');
     const systemd = systemdFor(root);
@@ -236,13 +218,13 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     expect(installed.code, installed.stderr).toBe(0);
     expect(installedConfig(root)).toMatchObject({
       machine_id: machineId,
-      client_id: client.id,
+      client_id: clientId,
       api_url: server.agentApiUrl,
       mtls_key_path: `${root}/etc/optralis-agent/client.key`,
     });
     expect(modeOf(`${root}/etc/optralis-agent/client.key`)).toBe('600');
-    await heartbeatArrives(client.id, machineId);
-    expect(await listMachines(server.ctx.db, client.id)).toHaveLength(1);
+    await heartbeatArrives(clientId, machineId);
+    expect(await listMachines(server.ctx.db, clientId)).toHaveLength(1);
 
     const removed = await sh(
       `curl -fsSL ${server.publicUrl}/uninstall.sh | bash -s -- --root ${root}`,

@@ -6,6 +6,7 @@ import {
   shellcheck,
 } from '../../../../../test/support/linux-scripts';
 import { startTestServer, type TestServer } from '../../../../../test/support/server';
+import { login } from '../../../../../test/support/sessions';
 import { listAudit } from '../../audit/store';
 import { createUser } from '../../auth/store';
 import { x509 } from '../../ca';
@@ -34,23 +35,14 @@ describe('the Linux installer routes', () => {
       createUser(server.ctx.db, { email, password, role, clientId }, now);
     await make('admin@acme.test', 'client_admin');
     await make('reader@acme.test', 'read_only');
-    admin = await login('admin@acme.test', password);
-    reader = await login('reader@acme.test', password);
-    superAdmin = await login('admin@localhost', 'correct-horse-battery');
+    admin = await login(server.publicApp, 'admin@acme.test', password);
+    reader = await login(server.publicApp, 'reader@acme.test', password);
+    superAdmin = await login(server.publicApp, 'admin@localhost', 'correct-horse-battery');
   });
 
   afterAll(async () => {
     await server?.stop();
   });
-
-  async function login(email: string, password: string) {
-    const answer = await server.publicApp.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { email, password },
-    });
-    return answer.json().token as string;
-  }
 
   function get(url: string, session?: string) {
     return server.publicApp.inject({
