@@ -8,21 +8,14 @@ import { type RunningServer, startServer } from '../../packages/server/src/serve
 import { enrollTestMachine, newClient } from '../support/machines';
 import { REPO_ROOT } from '../support/paths';
 import { freePort } from '../support/ports';
+import { agentBundle } from '../support/processes';
 import { type TestServer, tempDir } from '../support/server';
 
-/** `optralis-agent run` from source, as the service runs it, with its own log directory. */
+/** `optralis-agent run` as bundled from the current sources, with its own log directory. */
 function startAgent(configDir: string, extra: string[] = []) {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(REPO_ROOT, 'packages/agent/src/main.ts'),
-      'run',
-      '--config-dir',
-      configDir,
-      ...extra,
-    ],
+    [agentBundle(), 'run', '--config-dir', configDir, ...extra],
     { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

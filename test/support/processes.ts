@@ -8,22 +8,26 @@ export interface ProcessResult {
   stderr: string;
 }
 
+type RunOptions = { env?: Record<string, string>; input?: string; cwd?: string };
+
 /** Runs a TypeScript entry point of this repository in a child Node process. */
-export function runTs(
-  entry: string,
+export function runTs(entry: string, args: string[], options: RunOptions = {}) {
+  return runNode(path.join(REPO_ROOT, entry), args, options, ['--import', 'tsx']);
+}
+
+/** Runs a JavaScript file in a child Node process and collects what it prints. */
+export function runNode(
+  script: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+  options: RunOptions = {},
+  nodeOptions: string[] = [],
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, entry), ...args],
-      {
-        cwd: options.cwd ?? REPO_ROOT,
-        env: { ...process.env, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...nodeOptions, script, ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -43,9 +47,16 @@ export function optralis(args: string[], env: Record<string, string>, input?: st
   return runTs('packages/server/src/cli.ts', args, { env, ...(input ? { input } : {}) });
 }
 
-/** The `optralis-agent` program, run from source. */
+/** The `optralis-agent` program, as the bundle the test run made from the current sources. */
 export function optralisAgent(args: string[], env: Record<string, string> = {}) {
-  return runTs('packages/agent/src/main.ts', args, { env });
+  return runNode(agentBundle(), args, { env });
+}
+
+/** The agent bundled from the current sources by test/support/global-setup.ts. */
+export function agentBundle(): string {
+  const bundle = process.env.OPTRALIS_TEST_AGENT_BUNDLE;
+  if (!bundle) throw new Error('the agent bundle is made by test/support/global-setup.ts');
+  return bundle;
 }
 
 /** Parses the JSON a command printed, with its output in the message when it is not JSON. */
