@@ -583,6 +583,7 @@ describe('the dashboard in Chromium against a real server', () => {
     ]) {
       await page.goto(url(pathname));
       await page.getByRole('heading', { level: 1 }).waitFor();
+      await expect.poll(() => page.locator('[aria-busy="true"]').count(), poll).toBe(0);
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - window.innerWidth,
       );
