@@ -401,6 +401,26 @@ describe('the dashboard in Chromium against a real server', () => {
     await page.getByText('1/10 machines installed').waitFor();
   });
 
+  it('downloads a personalized Linux script for ARM64 machines', async () => {
+    const linux = page.getByRole('article', { name: 'Linux' });
+    await linux.getByRole('radio', { name: '50 machines' }).check();
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      linux.getByRole('button', { name: 'Download Linux ARM64' }).click(),
+    ]);
+    expect(file.suggestedFilename()).toBe('install-optralis-agent.sh');
+    const script = fs.readFileSync(await file.path(), 'utf8');
+    expect(script.startsWith('#!')).toBe(true);
+    expect(script).toContain('arm64');
+    expect(script).not.toContain('\r');
+    await linux.getByText('Downloaded install-optralis-agent.sh').waitFor();
+
+    const tokens = page.getByRole('table', { name: 'Active install tokens' });
+    await expect
+      .poll(() => tokens.getByRole('row').filter({ hasText: 'Linux installer' }).innerText(), poll)
+      .toMatch(/Linux installer\s+Linux\s+0\/50/);
+  });
+
   it('switches to French and keeps the choice', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Updates' }).click();
     await page.getByLabel('Language').selectOption('fr');
