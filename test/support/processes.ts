@@ -72,6 +72,8 @@ export interface ServerProcess {
   publicUrl: string;
   agentApiUrl: string;
   child: ChildProcess;
+  /** What it printed on standard output so far. */
+  output(): string;
   /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -80,22 +82,22 @@ export interface ServerProcess {
  * `optralis serve` in a process of its own, as in production, with ports chosen by the system.
  * Resolves once it prints where it listens; rejects with its output if it exits first.
  */
-export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'packages/server/src/cli.ts'), '--json', 'serve'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        OPTRALIS_HTTP_PORT: '0',
-        OPTRALIS_AGENT_PORT: '0',
-        OPTRALIS_LOG_LEVEL: 'silent',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+export function startServerProcess(
+  env: Record<string, string>,
+  options: string[] = [],
+): Promise<ServerProcess> {
+  const cli = path.join(REPO_ROOT, 'packages/server/src/cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--json', 'serve', ...options], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      OPTRALIS_HTTP_PORT: '0',
+      OPTRALIS_AGENT_PORT: '0',
+      OPTRALIS_LOG_LEVEL: 'silent',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let stdout = '';
@@ -112,6 +114,7 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
         publicUrl: banner.public_url,
         agentApiUrl: banner.agent_api_url,
         child,
+        output: () => stdout,
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM');
           await exited;
