@@ -132,7 +132,7 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     const unitFile = `${root}/etc/systemd/system/${UNIT}`;
     const unit = fs.readFileSync(unitFile, 'utf8');
     expect(unit).toContain(
-      `ExecStart=${root}/usr/local/bin/optralis-agent run --config-dir ${root}/etc/optralis-agent`,
+      `ExecStart=${root}/usr/local/bin/optralis-agent run --config-dir ${root}/etc/optralis-agent --log-dir ${root}/var/log/optralis-agent`,
     );
     expect(unit).toContain('Restart=on-failure');
     const verified = await sh(`systemd-analyze verify ${q(unitFile)}`);
@@ -143,6 +143,8 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     expect(systemd.enabled()).toBe(true);
     expect(systemd.active()).toBe(true);
     await heartbeatArrives(clientId, config.machine_id);
+    const log = `${root}/var/log/optralis-agent/agent.log`;
+    await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('agent started'));
 
     const again = await sh(`curl -fsSL ${url}/install.sh | bash -s -- --root ${root}`, systemd.env);
     expect(again.code, again.stderr).toBe(0);

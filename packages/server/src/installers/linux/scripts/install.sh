@@ -495,7 +495,7 @@ After=network-online.target
 
 [Service]
 Type=simple
-ExecStart=$BIN run --config-dir $CONFIG_DIR
+ExecStart=$BIN run --config-dir $CONFIG_DIR --log-dir $LOG_DIR
 # Any failure restarts the agent, including status 75, with which a self-update hands over to
 # the new binary. The update watchdog runs in a transient unit of its own (systemd-run).
 Restart=on-failure
@@ -617,7 +617,7 @@ report() {
   say "  configuration  $CONFIG_DIR/config.json"
   say "  logs           $LOG_DIR/"
   if [ -n "$NO_SERVICE" ]; then
-    say "  service        none (--no-service): start '$BIN run --config-dir $CONFIG_DIR' yourself"
+    say "  service        none (--no-service): start '$BIN run --config-dir $CONFIG_DIR --log-dir $LOG_DIR' yourself"
   else
     say "  service        $UNIT_NAME, enabled and running (journalctl -u $UNIT_NAME)"
   fi
