@@ -315,6 +315,26 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     );
   });
 
+  it('a service sc cannot see for a moment (Wine) is found through its registry key', async () => {
+    const m = machine();
+    expect((await runInstall(tokenRequest((await newToken()).value), m.deps)).ok).toBe(true);
+    const run = m.platform.windows.run.bind(m.platform.windows);
+    let hidden = 1;
+    m.platform.windows.run = async (file, args) => {
+      if (args[0] === 'query' && args[1] === 'OptralisAgent' && hidden > 0) {
+        hidden -= 1;
+        return { code: 1, stdout: '', stderr: '' };
+      }
+      if (args[0] === 'query' && String(args[1]).endsWith('\\Services\\OptralisAgent')) {
+        return { code: 0, stdout: '    ImagePath    REG_EXPAND_SZ    x\r\n', stderr: '' };
+      }
+      return run(file, args);
+    };
+    const outcome = await runUninstall({ platform: m.platform, log: m.deps.log, service: FAST });
+    expect(outcome.ok).toBe(true);
+    expect(m.platform.windows.services.size).toBe(0);
+  });
+
   it('refuses to run beside another install, and without administrator rights', async () => {
     const m = machine();
     fs.mkdirSync(m.platform.paths.dataDir, { recursive: true });
