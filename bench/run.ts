@@ -10,13 +10,14 @@ import { footprintBench } from './footprint';
 import { handshakeBench } from './handshakes';
 import { heartbeatBench } from './heartbeat';
 import { installerBench } from './installers';
-import { profileServersInto, ROOT } from './lib/processes';
+import { profileServersInto, ROOT, useServerBuild } from './lib/processes';
 import { type BenchResult, meets, printResult, printSummary } from './lib/report';
 
 interface Options {
   json?: string;
   quick?: boolean;
   cpuProf?: string;
+  server?: string;
   repeat: string;
 }
 
@@ -77,6 +78,7 @@ const program = new Command('bench')
   .option('--json <file>', 'also write the results as JSON, to compare two commits')
   .option('--quick', 'smaller counts and shorter durations')
   .option('--cpu-prof <dir>', 'write a CPU profile of every Optralis server process into DIR')
+  .option('--server <file>', 'another build of the server (a copy of its dist/optralis.mjs)')
   .option('--repeat <n>', 'run every chosen benchmark N times and show the spread', '1')
   .action(async (names: string[], options: Options) => {
     const chosen = names.length > 0 ? names : Object.keys(BENCHMARKS);
@@ -91,6 +93,7 @@ const program = new Command('bench')
       throw new Error('--repeat must be a whole number from 1 to 20');
     }
     if (options.cpuProf) profileServersInto(options.cpuProf);
+    if (options.server) useServerBuild(options.server);
     const runs: BenchResult[][] = [];
     for (let round = 1; round <= repeat; round++) {
       const results: BenchResult[] = [];

@@ -22,4 +22,17 @@ await build({
   external,
   logLevel: 'warning',
 });
+
+// Installer script templates are read at run time (src/installers/scripts.ts): they go beside
+// the bundle, under the same relative paths.
+const installers = path.join(root, 'packages/server/src/installers');
+const copied = path.join(root, 'packages/server/dist/installers');
+fs.rmSync(copied, { recursive: true, force: true });
+for (const entry of fs.readdirSync(installers, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !/\.(sh|ps1)$/.test(entry.name)) continue;
+  const from = path.join(entry.parentPath, entry.name);
+  const to = path.join(copied, path.relative(installers, from));
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.copyFileSync(from, to);
+}
 process.stdout.write('built packages/server/dist/optralis.mjs\n');

@@ -1,15 +1,49 @@
 // `npm run demo`: builds what is needed, then starts the server on the embedded SQLite store and
-// prints the command that enrolls this machine.
+// prints the commands that enroll this machine. When the downloads directory has no agent
+// executable for this machine yet, one is built first, so that the printed install one-liner
+// (`curl …/install.sh | sudo bash …`) works here.
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostTarget } from './agent/node-dist.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-for (const script of ['build-server.mjs', 'build-agent-bundle.mjs', 'build-dashboard.mjs']) {
-  const step = spawnSync(process.execPath, [path.join(root, 'scripts', script)], {
+
+function runStep(script, args = []) {
+  const result = spawnSync(process.execPath, [path.join(root, script), ...args], {
     stdio: 'inherit',
+    cwd: root,
   });
-  if (step.status !== 0) process.exit(step.status ?? 1);
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+/** Whether the stable channel of `downloads` holds an executable for `arch`. */
+function hasLinuxBuild(downloads, arch) {
+  try {
+    const file = path.join(downloads, 'stable', 'metadata-linux.json');
+    const metadata = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    const name = metadata.architectures?.[arch]?.filename;
+    return typeof name === 'string' && fs.existsSync(path.join(downloads, 'stable', name));
+  } catch {
+    return false;
+  }
+}
+
+runStep('scripts/build-server.mjs');
+runStep('scripts/build-agent-bundle.mjs');
+runStep('scripts/build-dashboard.mjs');
+
+const target = hostTarget();
+const downloads = path.resolve(root, process.env.OPTRALIS_DOWNLOADS_DIR ?? 'deploy/downloads');
+if (target?.startsWith('linux-') && !hasLinuxBuild(downloads, target.slice('linux-'.length))) {
+  const agent = JSON.parse(fs.readFileSync(path.join(root, 'packages/agent/package.json'), 'utf8'));
+  process.stderr.write(
+    `\nNo agent executable for ${target} in ${path.relative(root, downloads) || '.'}/stable yet: ` +
+      `building optralis-agent ${agent.version} for it (once; a minute or two)...\n`,
+  );
+  const args = ['-v', agent.version, '-c', 'stable', '-t', target, '-o', downloads];
+  runStep('scripts/build-agent.mjs', args);
 }
 
 const server = spawn(

@@ -6,12 +6,13 @@ cd "$(dirname "$0")/.."
 
 # Tools the tests drive for real: agent binaries under qemu and Wine, Authenticode signing,
 # shell linting, the reverse proxy, the browser for the dashboard, the PostgreSQL client, and
-# docker-compose to validate the deployment file (no Docker engine is needed).
+# docker-compose to validate the deployment file (no Docker engine is needed); strace and
+# systemd-analyze for the Linux installer tests (systemd itself does not run there).
 PACKAGES=(
   qemu-user libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross
   binutils binutils-aarch64-linux-gnu
   wine64 osslsigncode shellcheck caddy chromium busybox postgresql-client docker-compose
-  ca-certificates curl
+  ca-certificates curl strace systemd
 )
 
 need_node() {

@@ -82,6 +82,16 @@ export function rssBytes(pid: number): number {
   return kb * 1024;
 }
 
+/**
+ * Anonymous memory of a process (heap, stacks, buffers): what it holds for itself. RSS also
+ * counts the pages of its executable that it has touched, clean and shared with the page cache.
+ */
+export function privateBytes(pid: number): number {
+  const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = Number(rollup.match(/^Anonymous:\s+(\d+)/m)?.[1] ?? 0);
+  return kb * 1024;
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   publicUrl: string;
@@ -90,15 +100,23 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+let defaultEntry = path.join(ROOT, 'packages/server/bin/optralis.mjs');
+
 /**
- * The built Optralis server (`npm run build`), started alone in its own process. `entry` may
- * name another build of it (a copy of `packages/server/dist/optralis.mjs` kept inside the
- * repository, so that it finds node_modules), to compare two commits.
+ * `npm run bench -- NAME --server FILE`: every benchmark runs that build of the server, a copy
+ * of `packages/server/dist/optralis.mjs` kept inside the repository (so that it finds
+ * node_modules), for example under bench/results/ to compare two commits.
  */
+export function useServerBuild(file: string): void {
+  if (!fs.existsSync(file)) throw new Error(`no server build at ${file}`);
+  defaultEntry = path.resolve(file);
+}
+
+/** The built Optralis server (`npm run build`, or `entry`), alone in its own process. */
 export async function startServerProcess(
   env: Record<string, string> = {},
   label = 'server',
-  entry = path.join(ROOT, 'packages/server/bin/optralis.mjs'),
+  entry = defaultEntry,
 ): Promise<ServerProcess> {
   const dataDir = scratchDir('server');
   const fullEnv: Record<string, string> = {

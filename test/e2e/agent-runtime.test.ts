@@ -3,26 +3,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rotateCa, x509 } from '../../packages/server/src/ca';
 import { loadConfig } from '../../packages/server/src/config';
-import { type RunningServer, startServer } from '../../packages/server/src/server';
+import { type RunningServer, reloadCaTrust, startServer } from '../../packages/server/src/server';
 import { enrollTestMachine, newClient } from '../support/machines';
 import { REPO_ROOT } from '../support/paths';
 import { freePort } from '../support/ports';
+import { agentBundle, optralis } from '../support/processes';
 import { type TestServer, tempDir } from '../support/server';
 
-/** `optralis-agent run` from source, as the service runs it, with its own log directory. */
+/** `optralis-agent run` as bundled from the current sources, with its own log directory. */
 function startAgent(configDir: string, extra: string[] = []) {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(REPO_ROOT, 'packages/agent/src/main.ts'),
-      'run',
-      '--config-dir',
-      configDir,
-      ...extra,
-    ],
+    [agentBundle(), 'run', '--config-dir', configDir, ...extra],
     { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -186,5 +180,58 @@ describe('the agent service over time', () => {
     const key = fs.readFileSync(path.join(machine.configDir, 'client.key'), 'utf8');
     expect(key).not.toBe(machine.key);
     expect(fs.statSync(path.join(machine.configDir, 'client.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('moves onto a rotated CA by itself, so that the old CA retires without cutting it off', async () => {
+    const dataDir = tempDir('rotation');
+    const ports = { http: await freePort(), agent: await freePort() };
+    const server = await fixedServer(dataDir, ports);
+    cleanups.push(() => server.stop());
+    const machine = await enrollTestMachine(server, await newClient(server), 'rotate-e2e-01');
+    editConfig(machine.configDir, { interval: 1 });
+    const agent = startAgent(machine.configDir);
+    cleanups.push(() => agent.stop());
+    await eventually(async () => lastSeen(server, machine.machineId), 'a first heartbeat');
+
+    const hosts = ['localhost', '127.0.0.1', '::1'];
+    await rotateCa(server.config.caDir, new Date());
+    await reloadCaTrust(server.ctx, server.agentApp, hosts);
+    const newIssuer = server.ctx.caTrust.active.certificate.subject;
+    await eventually(async () => {
+      const rows = await server.ctx.db
+        .selectFrom('certificates')
+        .select(['pem', 'revoked_at'])
+        .where('machine_id', '=', machine.machineId)
+        .execute();
+      const current = rows.filter((row) => row.revoked_at === null);
+      return current.length === 1 &&
+        new x509.X509Certificate(current[0]?.pem ?? '').issuer === newIssuer
+        ? true
+        : undefined;
+    }, 'the machine to hold one certificate, from the new CA');
+    const bundle = fs.readFileSync(path.join(machine.configDir, 'ca.crt'), 'utf8');
+    expect(x509.PemConverter.decode(bundle)).toHaveLength(2);
+
+    // No machine depends on the old CA any more: retiring needs no --force.
+    const retired = await optralis(['--json', 'ca', 'retire'], {
+      OPTRALIS_DATA_DIR: dataDir,
+      OPTRALIS_LOG_LEVEL: 'silent',
+    });
+    expect(retired.code, retired.stderr).toBe(0);
+    await reloadCaTrust(server.ctx, server.agentApp, hosts);
+    const retiredAt = Date.now();
+    await eventually(async () => {
+      const stored = fs.readFileSync(path.join(machine.configDir, 'ca.crt'), 'utf8');
+      const seen = await lastSeen(server, machine.machineId);
+      return x509.PemConverter.decode(stored).length === 1 && seen !== undefined && seen > retiredAt
+        ? true
+        : undefined;
+    }, 'heartbeats after the retirement, with the one-CA bundle stored');
+
+    expect(await agent.stop()).toBe(0);
+    const lines = logLines(machine.configDir);
+    expect(lines.filter((line) => line.includes('stored the new CA trust bundle'))).toHaveLength(2);
+    expect(lines.filter((line) => line.includes('certificate renewed'))).toHaveLength(1);
+    expect(lines.filter((line) => / (WARN|ERROR) /.test(line))).toEqual([]);
   });
 });

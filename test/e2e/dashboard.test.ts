@@ -1,12 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  type InstallerPayload,
-  locatePayload,
-  PAYLOAD_MARKER,
-  readPayloadZip,
-} from '@optralis/protocol/installer-payload';
+import { PAYLOAD_MARKER } from '@optralis/protocol/installer-payload';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInstallToken } from '../../packages/server/src/tokens/service';
@@ -17,7 +12,7 @@ import {
   screenshotDir,
 } from '../support/browser';
 import { agentRequest } from '../support/https';
-import { syntheticPe } from '../support/pe';
+import { payloadOf, publishLinuxBuild, publishWindowsBuild } from '../support/release-files';
 import { startTestServer, type TestServer } from '../support/server';
 import { login } from '../support/sessions';
 
@@ -25,62 +20,6 @@ const ADMIN = { email: 'admin@localhost', password: 'correct-horse-battery' };
 /** A guard against a hung page, not a speed limit: the machines are shared and noisy. */
 const PATIENCE_MS = 120_000;
 const poll = { timeout: PATIENCE_MS, interval: 200 };
-
-/** A Linux build the "Import from server" button finds in the downloads directory. */
-function publishLinuxBuild(downloadsDir: string) {
-  const stable = path.join(downloadsDir, 'stable');
-  fs.mkdirSync(stable, { recursive: true });
-  const architectures: Record<string, object> = {};
-  for (const arch of ['amd64', 'arm64']) {
-    const filename = `optralis-agent-linux-${arch}-v1.3.0`;
-    const bytes = crypto.randomBytes(2048);
-    fs.writeFileSync(path.join(stable, filename), bytes);
-    architectures[arch] = {
-      filename,
-      checksum_sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
-      file_size_bytes: bytes.length,
-    };
-  }
-  const metadata = {
-    version: '1.3.0',
-    channel: 'stable',
-    platform: 'linux',
-    architectures,
-    build_time: '2026-04-01T10:00:00Z',
-  };
-  fs.writeFileSync(path.join(stable, 'metadata-linux.json'), JSON.stringify(metadata));
-  return architectures.arm64 as { filename: string; checksum_sha256: string };
-}
-
-/** The current stable Windows build, from which personalized installers are made. */
-function publishWindowsBuild(downloadsDir: string, version: string) {
-  const stable = path.join(downloadsDir, 'stable');
-  fs.mkdirSync(stable, { recursive: true });
-  const base = syntheticPe();
-  const filename = `optralis-agent-v${version}.exe`;
-  fs.writeFileSync(path.join(stable, filename), base);
-  const metadata = {
-    version,
-    channel: 'stable',
-    platform: 'windows',
-    architecture: 'amd64',
-    filename,
-    checksum_sha256: crypto.createHash('sha256').update(base).digest('hex'),
-    file_size_bytes: base.length,
-    build_time: '2026-04-01T10:00:00Z',
-  };
-  fs.writeFileSync(path.join(stable, 'metadata-windows.json'), JSON.stringify(metadata));
-  return base;
-}
-
-function payloadOf(file: Buffer): InstallerPayload {
-  const zip = locatePayload({
-    size: file.length,
-    read: (position, length) => file.subarray(position, position + length),
-  });
-  if (!zip) throw new Error('the installer carries no payload');
-  return readPayloadZip(zip);
-}
 
 /** "14:59" → 899 seconds. */
 function seconds(text: string): number {
@@ -462,6 +401,26 @@ describe('the dashboard in Chromium against a real server', () => {
     await page.getByText('1/10 machines installed').waitFor();
   });
 
+  it('downloads a personalized Linux script for ARM64 machines', async () => {
+    const linux = page.getByRole('article', { name: 'Linux' });
+    await linux.getByRole('radio', { name: '50 machines' }).check();
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      linux.getByRole('button', { name: 'Download Linux ARM64' }).click(),
+    ]);
+    expect(file.suggestedFilename()).toBe('install-optralis-agent.sh');
+    const script = fs.readFileSync(await file.path(), 'utf8');
+    expect(script.startsWith('#!')).toBe(true);
+    expect(script).toContain('arm64');
+    expect(script).not.toContain('\r');
+    await linux.getByText('Downloaded install-optralis-agent.sh').waitFor();
+
+    const tokens = page.getByRole('table', { name: 'Active install tokens' });
+    await expect
+      .poll(() => tokens.getByRole('row').filter({ hasText: 'Linux installer' }).innerText(), poll)
+      .toMatch(/Linux installer\s+Linux\s+0\/50/);
+  });
+
   it('switches to French and keeps the choice', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Updates' }).click();
     await page.getByLabel('Language').selectOption('fr');
@@ -583,6 +542,7 @@ describe('the dashboard in Chromium against a real server', () => {
     ]) {
       await page.goto(url(pathname));
       await page.getByRole('heading', { level: 1 }).waitFor();
+      await expect.poll(() => page.locator('[aria-busy="true"]').count(), poll).toBe(0);
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - window.innerWidth,
       );

@@ -8,22 +8,26 @@ export interface ProcessResult {
   stderr: string;
 }
 
+type RunOptions = { env?: Record<string, string>; input?: string; cwd?: string };
+
 /** Runs a TypeScript entry point of this repository in a child Node process. */
-export function runTs(
-  entry: string,
+export function runTs(entry: string, args: string[], options: RunOptions = {}) {
+  return runNode(path.join(REPO_ROOT, entry), args, options, ['--import', 'tsx']);
+}
+
+/** Runs a JavaScript file in a child Node process and collects what it prints. */
+export function runNode(
+  script: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+  options: RunOptions = {},
+  nodeOptions: string[] = [],
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, entry), ...args],
-      {
-        cwd: options.cwd ?? REPO_ROOT,
-        env: { ...process.env, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...nodeOptions, script, ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -43,9 +47,16 @@ export function optralis(args: string[], env: Record<string, string>, input?: st
   return runTs('packages/server/src/cli.ts', args, { env, ...(input ? { input } : {}) });
 }
 
-/** The `optralis-agent` program, run from source. */
+/** The `optralis-agent` program, as the bundle the test run made from the current sources. */
 export function optralisAgent(args: string[], env: Record<string, string> = {}) {
-  return runTs('packages/agent/src/main.ts', args, { env });
+  return runNode(agentBundle(), args, { env });
+}
+
+/** The agent bundled from the current sources by test/support/global-setup.ts. */
+export function agentBundle(): string {
+  const bundle = process.env.OPTRALIS_TEST_AGENT_BUNDLE;
+  if (!bundle) throw new Error('the agent bundle is made by test/support/global-setup.ts');
+  return bundle;
 }
 
 /** Parses the JSON a command printed, with its output in the message when it is not JSON. */
@@ -61,6 +72,8 @@ export interface ServerProcess {
   publicUrl: string;
   agentApiUrl: string;
   child: ChildProcess;
+  /** What it printed on standard output so far. */
+  output(): string;
   /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -69,22 +82,22 @@ export interface ServerProcess {
  * `optralis serve` in a process of its own, as in production, with ports chosen by the system.
  * Resolves once it prints where it listens; rejects with its output if it exits first.
  */
-export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'packages/server/src/cli.ts'), '--json', 'serve'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        OPTRALIS_HTTP_PORT: '0',
-        OPTRALIS_AGENT_PORT: '0',
-        OPTRALIS_LOG_LEVEL: 'silent',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+export function startServerProcess(
+  env: Record<string, string>,
+  options: string[] = [],
+): Promise<ServerProcess> {
+  const cli = path.join(REPO_ROOT, 'packages/server/src/cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--json', 'serve', ...options], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      OPTRALIS_HTTP_PORT: '0',
+      OPTRALIS_AGENT_PORT: '0',
+      OPTRALIS_LOG_LEVEL: 'silent',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let stdout = '';
@@ -101,6 +114,7 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
         publicUrl: banner.public_url,
         agentApiUrl: banner.agent_api_url,
         child,
+        output: () => stdout,
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM');
           await exited;

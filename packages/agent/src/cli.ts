@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { CHANNELS, type Channel } from '@optralis/protocol';
 import { Command, CommanderError, Option } from 'commander';
 import { loadAgentConfig } from './config';
 import { type EnrollResult, enroll, enrollFromPayload } from './enroll';
+import { readEnrollment } from './enrollment';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
 import { isInstallerCommandLine, runInstallerCommand } from './install/main';
@@ -61,6 +63,7 @@ interface EnrollCommandOptions {
   tokenFile?: string;
   configDir: string;
   hostname?: string;
+  channel?: Channel;
   json?: boolean;
 }
 
@@ -76,6 +79,7 @@ function enrollCommand(options: EnrollCommandOptions): Promise<EnrollResult> {
       token: readToken(options),
       configDir: options.configDir,
       hostname: options.hostname,
+      channel: options.channel,
     });
   }
   if (tokenGiven) {
@@ -140,6 +144,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--token-file <file>', 'read the install token from a file, or - for standard input')
     .option('--config-dir <dir>', 'where config.json and the certificates go', defaultConfigDir())
     .option('--hostname <name>', 'host name to report (default: this machine)')
+    .addOption(
+      new Option('--channel <channel>', 'release channel the machine follows').choices(CHANNELS),
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options: EnrollCommandOptions) => {
       const result = await enrollCommand(options);
@@ -172,6 +179,27 @@ export async function main(argv: string[]): Promise<number> {
           : Object.entries(shown)
               .map(([key, value]) => `${key}: ${value ?? '-'}`)
               .join('\n'),
+      );
+    });
+
+  program
+    .command('enrollment')
+    .description('show the machine this configuration is enrolled as; fails without a usable one')
+    .option('--config-dir <dir>', 'directory holding config.json', defaultConfigDir())
+    .option('--json', 'print JSON')
+    .action((options: { configDir: string; json?: boolean }) => {
+      const found = readEnrollment(options.configDir);
+      print(
+        options.json
+          ? JSON.stringify({
+              client_id: found.clientId,
+              machine_id: found.machineId,
+              api_url: found.apiUrl,
+              public_url: found.publicUrl,
+              channel: found.channel,
+              certificate_expires_at: found.certificateExpiresAt,
+            })
+          : `machine ${found.machineId}, certificate valid until ${found.certificateExpiresAt}`,
       );
     });
 

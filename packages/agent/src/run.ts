@@ -80,14 +80,14 @@ export async function runAgent(options: RunOptions): Promise<void> {
   }
   const { log } = options;
   const intervalMs = config.interval * 1000;
-  const transport = new AgentTransport(config.api_url, tls);
-  const renewal = new CertificateRenewal({
+  const renewal = openRenewal({
     certPath: config.mtls_cert_path,
     keyPath: config.mtls_key_path,
     caPath: config.ca_cert_path,
     log,
     intervalMs,
   });
+  const transport = openTransport(config.api_url, tls, config.mtls_key_path);
   log.info('agent started', {
     version: AGENT_VERSION,
     api_url: config.api_url,
@@ -182,6 +182,32 @@ export async function runAgent(options: RunOptions): Promise<void> {
   } finally {
     updates.stop();
     transport.close();
+  }
+}
+
+/** The renewal plan, which reads the certificate: one that does not parse stops the start. */
+function openRenewal(options: ConstructorParameters<typeof CertificateRenewal>[0]) {
+  try {
+    return new CertificateRenewal(options);
+  } catch {
+    throw new AgentError(
+      'certificate_unreadable',
+      `the client certificate ${options.certPath} is not a valid certificate`,
+      78,
+    );
+  }
+}
+
+/** The connection's TLS context: a key that does not parse or fit the certificate stops the start. */
+function openTransport(apiUrl: string, tls: TlsMaterial, keyPath: string): AgentTransport {
+  try {
+    return new AgentTransport(apiUrl, tls);
+  } catch (error) {
+    throw new AgentError(
+      'certificate_unreadable',
+      `the client key ${keyPath} cannot be used with the certificate (${(error as Error).message})`,
+      78,
+    );
   }
 }
 

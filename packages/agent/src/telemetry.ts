@@ -4,12 +4,18 @@ import {
   type MetricSample,
 } from '@optralis/protocol';
 import type { AgentLog } from './log';
-import type { HeartbeatReadings, Sampler } from './metrics/sampler';
+import type { HeartbeatReadings, MachineSample } from './metrics/sampler';
 import { OnceLog } from './reachability';
 import { type AgentTransport, describeError } from './transport';
 
+/** What takes the samples (the Sampler of metrics/). */
+export interface SampleSource {
+  sample(): Promise<MachineSample>;
+  setMounts(mounts: string[]): void;
+}
+
 export interface TelemetryOptions {
-  sampler: Sampler;
+  sampler: SampleSource;
   /** Collects the inventory (systeminformation: takes seconds, runs commands). */
   collectInventory: () => Promise<InventoryRequest>;
   log: AgentLog;

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { isoInstantSchema, percentSchema, temperatureSchema, usageSchema } from './telemetry';
+import {
+  isoInstantSchema,
+  percentSchema,
+  plausibleCelsiusSchema,
+  temperatureSchema,
+  usageSchema,
+} from './telemetry';
 import { plainText } from './text';
 
 /** Bytes per second: a 400 Gbit/s link moves 5e10; anything far above is a counter glitch. */
@@ -31,7 +37,7 @@ export const metricSampleSchema = z.object({
   temperature_c: temperatureSchema.optional(),
   /** Every sensor that gave a believable reading. */
   temperatures: z
-    .array(z.object({ sensor: plainText(128), celsius: z.number().gt(0).max(150) }))
+    .array(z.object({ sensor: plainText(128), celsius: plausibleCelsiusSchema }))
     .max(64)
     .optional(),
 });

@@ -12,21 +12,27 @@ export const percentSchema = z.number().min(0).max(100);
 
 /**
  * A temperature in degrees Celsius as the agent reports it. `-1` means "no sensor gave a
- * believable reading" (the specification's value); otherwise the reading lies above 0 °C and at
- * most 150 °C. Readings outside that range come from a broken or unimplemented sensor, or from a
- * unit mistake (0 K, −273 °C, tenths of kelvin, millidegrees), and are sent as -1, never as they
- * are. The server stores -1 as "unavailable" (null).
+ * believable reading" (the specification's value); otherwise the reading lies between 1 °C and
+ * 150 °C. Readings outside that range come from a broken or unimplemented sensor (firmware that
+ * answers 0 K or 0 °C), or from a unit mistake (kelvin or tenths of kelvin read as Celsius,
+ * millidegrees read as degrees), and are sent as -1, never as they are. The server stores -1
+ * as "unavailable" (null).
  */
 export const TEMPERATURE_UNAVAILABLE = -1;
+export const MIN_PLAUSIBLE_CELSIUS = 1;
 export const MAX_PLAUSIBLE_CELSIUS = 150;
+export const plausibleCelsiusSchema = z
+  .number()
+  .min(MIN_PLAUSIBLE_CELSIUS)
+  .max(MAX_PLAUSIBLE_CELSIUS);
 export const temperatureSchema = z.union([
   z.literal(TEMPERATURE_UNAVAILABLE),
-  z.number().gt(0).max(MAX_PLAUSIBLE_CELSIUS),
+  plausibleCelsiusSchema,
 ]);
 
 /** Whether a reading in °C is one a real sensor of a running machine can give. */
 export function isPlausibleCelsius(value: number): boolean {
-  return Number.isFinite(value) && value > 0 && value <= MAX_PLAUSIBLE_CELSIUS;
+  return Number.isFinite(value) && value >= MIN_PLAUSIBLE_CELSIUS && value <= MAX_PLAUSIBLE_CELSIUS;
 }
 
 export const usageSchema = z.object({ total_bytes: byteCount, used_bytes: byteCount });

@@ -10,6 +10,7 @@ import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
 import { installRateLimits } from './http/rate-limit';
+import { linuxInstallerRoutes } from './installers/linux/routes';
 import { powershellInstallerRoutes } from './installers/powershell/routes';
 import { windowsInstallerRoutes } from './installers/windows/routes';
 import { machineRoutes } from './machines/routes';
@@ -55,6 +56,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     settingsRoutes(scope, ctx);
     releaseRoutes(scope, ctx);
     downloadRoutes(scope, ctx);
+    linuxInstallerRoutes(scope, ctx);
     powershellInstallerRoutes(scope, ctx);
     windowsInstallerRoutes(scope, ctx);
     dashboardRoutes(scope, ctx);

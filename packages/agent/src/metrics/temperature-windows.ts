@@ -150,6 +150,8 @@ export interface WindowsTemperatureOptions {
   /** `%SystemRoot%`, to run PowerShell by its full path. */
   systemRoot: string;
   run?: CommandRunner;
+  /** `path.win32`; tests on Linux pass `path.posix` with a fixture directory. */
+  path?: path.PlatformPath;
   /** PowerShell costs a second of CPU: sensors are read at most this often. */
   minIntervalMs?: number;
   now?: () => number;
@@ -166,7 +168,7 @@ export function windowsTemperatureSource(options: WindowsTemperatureOptions): Te
   let cached: { at: number; reading: TemperatureReading } | undefined;
 
   async function readLhm(): Promise<SensorReading[]> {
-    const wrapper = path.win32.join(options.lhmDir, 'lhm-wrapper.exe');
+    const wrapper = (options.path ?? path.win32).join(options.lhmDir, 'lhm-wrapper.exe');
     if (!fs.existsSync(wrapper)) return [];
     return parseLhmOutput(await run(wrapper, ['--json']));
   }

@@ -132,6 +132,8 @@ export const en = {
     linuxInstaller: 'Linux',
     linuxInstallerDesc:
       'Shell script with the CA certificate and a short-lived token embedded. Run it with sudo.',
+    linuxMachineCountHelp:
+      'One script can install this many machines within 24 hours; each machine gets its own certificate.',
     downloadLinuxX64: 'Download Linux x64',
     downloadLinuxArm64: 'Download Linux ARM64',
     linuxRun: 'Then, on the machine:',

@@ -133,6 +133,8 @@ export const fr: Translations = {
     linuxInstaller: 'Linux',
     linuxInstallerDesc:
       'Script shell contenant le certificat de la CA et un token de courte durée. À exécuter avec sudo.',
+    linuxMachineCountHelp:
+      'Un même script peut installer ce nombre de machines pendant 24 heures ; chaque machine reçoit son propre certificat.',
     downloadLinuxX64: 'Télécharger Linux x64',
     downloadLinuxArm64: 'Télécharger Linux ARM64',
     linuxRun: 'Puis, sur la machine :',

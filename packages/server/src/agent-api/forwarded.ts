@@ -17,6 +17,8 @@ export class ForwardedCertificates {
     { serial: string; issuer: string; notAfter: number }
   >();
   private static readonly CACHE_LIMIT = 10_000;
+  /** The trust the cached verdicts were reached under; a CA change empties the cache. */
+  private cachedUnder: x509.X509Certificate[] | undefined;
 
   constructor(
     proxies: string[],
@@ -45,6 +47,11 @@ export class ForwardedCertificates {
 
   /** Serial and issuer common name of a forwarded certificate that our CA issued, valid now. */
   async certificateOf(headerValue: string, now: Date): Promise<{ serial: string; issuer: string }> {
+    const trusted = this.trustedCas();
+    if (trusted !== this.cachedUnder) {
+      this.verified.clear();
+      this.cachedUnder = trusted;
+    }
     const key = createHash('sha256').update(headerValue).digest('hex');
     const known = this.verified.get(key);
     if (known && now.getTime() < known.notAfter) return known;

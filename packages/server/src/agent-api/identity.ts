@@ -1,5 +1,7 @@
+import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
+import type { CaTrust } from '../ca';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { findCertificateState, settleRenewal } from '../machines/store';
@@ -14,6 +16,20 @@ export interface MachinePrincipal {
   /** The machine's channel and the version it reported last, as stored. */
   channel: string;
   storedVersion: string | null;
+}
+
+const fingerprintsByTrust = new WeakMap<CaTrust, Set<string>>();
+
+/** SHA-256 fingerprints of the CAs trusted now, in the form Node gives for peer certificates. */
+function trustedFingerprints(trust: CaTrust): Set<string> {
+  let known = fingerprintsByTrust.get(trust);
+  if (!known) {
+    known = new Set(
+      trust.trusted.map((ca) => new X509Certificate(ca.toString('pem')).fingerprint256),
+    );
+    fingerprintsByTrust.set(trust, known);
+  }
+  return known;
 }
 
 /** The common name of the CA that signs new certificates (CA names are unique). */
@@ -57,7 +73,7 @@ interface HandshakeCertificate {
 interface Connection {
   fromProxy: boolean;
   /** Set once the certificate of our own handshake has been checked. */
-  certificate?: HandshakeCertificate;
+  certificate?: HandshakeCertificate & { issuerFingerprint: string; notAfter: number };
 }
 
 /**
@@ -99,9 +115,23 @@ async function handshakeCertificate(
     }
   }
   if (ctx.config.agentTls === 'proxy') throw new AppError('client_certificate_required');
-  if (connection.certificate) return connection.certificate;
+  if (!connection.certificate) connection.certificate = verifiedPeer(socket);
 
-  const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : null;
+  // The handshake judged the certificate against the trust of its moment, and a kept-alive
+  // connection outlives CA replacements and expiry: both are checked again on every request, so
+  // a retired or replaced CA shuts out the connections already open too.
+  const { issuerFingerprint, notAfter } = connection.certificate;
+  if (!trustedFingerprints(ctx.caTrust).has(issuerFingerprint)) {
+    throw new AppError('client_certificate_invalid');
+  }
+  if (notAfter <= ctx.clock().getTime()) throw new AppError('client_certificate_expired');
+  return connection.certificate;
+}
+
+/** The peer certificate that our own handshake verified, read once per connection. */
+function verifiedPeer(socket: TLSSocket): NonNullable<Connection['certificate']> {
+  const peer =
+    typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate(true) : null;
   const hasPeer = peer !== null && Object.keys(peer).length > 0;
   if (!hasPeer) throw new AppError('client_certificate_required');
   if (socket.authorized !== true) {
@@ -111,9 +141,11 @@ async function handshakeCertificate(
   }
 
   const issuer = peer.issuer?.CN;
-  connection.certificate = {
+  const issuerCertificate = peer.issuerCertificate as { fingerprint256?: string } | undefined;
+  return {
     serial: peer.serialNumber.toLowerCase(),
     issuer: (Array.isArray(issuer) ? issuer[0] : issuer) ?? '',
+    issuerFingerprint: issuerCertificate?.fingerprint256 ?? '',
+    notAfter: Date.parse(peer.valid_to),
   };
-  return connection.certificate;
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createClient, findClient, listClients } from '../clients/store';
 import { loadConfig } from '../config';
@@ -44,7 +46,14 @@ function printBanner(server: RunningServer, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Demo mode: a client and a one-hour token, and the line that enrolls this very machine. */
+/** Where the demo keeps its token: a file only its owner reads, never a command line or URL. */
+export const DEMO_TOKEN_FILE = 'demo-install.token';
+
+/**
+ * Demo mode: a client and a one-hour token kept in a 0600 file of the data directory, and the
+ * lines that enroll this very machine: the curl one-liner that installs the agent as a service,
+ * and the development command that runs it from this checkout.
+ */
 async function printEnrollCommand(ctx: AppContext, json: boolean): Promise<void> {
   const now = ctx.clock();
   const clients = await listClients(ctx.db);
@@ -58,24 +67,40 @@ async function printEnrollCommand(ctx: AppContext, json: boolean): Promise<void>
     maxUsage: 0,
     platform: 'any',
   });
-  const command = [
-    `OPTRALIS_TOKEN='${made.value}' node packages/agent/bin/optralis-agent.cjs enroll`,
-    `--url ${ctx.urls.publicUrl} --config-dir ./data/agent`,
-    '&& node packages/agent/bin/optralis-agent.cjs run --config-dir ./data/agent',
+  const tokenFile = path.join(ctx.config.dataDir, DEMO_TOKEN_FILE);
+  fs.writeFileSync(tokenFile, `${made.value}\n`, { mode: 0o600 });
+  fs.chmodSync(tokenFile, 0o600);
+
+  const url = ctx.urls.publicUrl;
+  const install = `curl -fsSL ${url}/install.sh | sudo bash -s -- --token-file ${tokenFile}`;
+  const agent = 'node packages/agent/bin/optralis-agent.cjs';
+  const develop = [
+    `${agent} enroll --url ${url} --token-file ${tokenFile} --config-dir ./data/agent`,
+    `&& ${agent} run --config-dir ./data/agent`,
   ].join(' ');
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ client_id: client.id, token_id: made.row.id, enroll_command: command })}\n`,
+      `${JSON.stringify({
+        client_id: client.id,
+        token_id: made.row.id,
+        token_file: tokenFile,
+        install_command: install,
+        enroll_command: develop,
+      })}\n`,
     );
     return;
   }
   process.stdout.write(
     [
       '',
-      `To enroll this machine into client "${client.name}" (token valid one hour), run in another`,
-      'terminal from this directory:',
+      `To install the agent on this machine as a service, enrolled into client "${client.name}"`,
+      `(the token, valid one hour, is in ${tokenFile}):`,
       '',
-      `  ${command}`,
+      `  ${install}`,
+      '',
+      'Or run it from this checkout without installing anything, from this directory:',
+      '',
+      `  ${develop}`,
       '',
     ].join('\n'),
   );

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/support/server';
 import { x509 } from '../ca';
 import { createClient } from '../clients/store';
+import { findMachine } from '../machines/store';
 import { createToken } from '../tokens/service';
 
 describe('POST /api/public/bootstrap and the dashboard API', () => {
@@ -45,6 +46,28 @@ describe('POST /api/public/bootstrap and the dashboard API', () => {
     expect(body.private_key).toContain('-----BEGIN PRIVATE KEY-----');
     const certificate = new x509.X509Certificate(body.certificate);
     expect(certificate.subject).toBe(`CN=${clientId}:${body.machine_id}, O=Optralis`);
+  });
+
+  it('puts the machine on the channel the installer names; a reinstall keeps it', async () => {
+    const enroll = async (payload: Record<string, unknown>) => {
+      const response = await server.publicApp.inject({
+        method: 'POST',
+        url: '/api/public/bootstrap',
+        payload: { token: await token(), hostname: 'beta-01', hardware_id: 'hw-beta', ...payload },
+      });
+      expect(response.statusCode).toBe(200);
+      return response.json() as { machine_id: string; channel: string };
+    };
+    const first = await enroll({ channel: 'beta' });
+    expect(first.channel).toBe('beta');
+    const again = await enroll({});
+    expect(again).toMatchObject({ machine_id: first.machine_id, channel: 'beta' });
+    const machine = await findMachine(server.ctx.db, first.machine_id, clientId);
+    expect(machine?.channel).toBe('beta');
+
+    const back = await enroll({ channel: 'stable' });
+    expect(back).toMatchObject({ machine_id: first.machine_id, channel: 'stable' });
+    expect((await findMachine(server.ctx.db, first.machine_id, clientId))?.channel).toBe('stable');
   });
 
   it('answers a bad request with a stable code and spends nothing', async () => {

@@ -60,7 +60,11 @@ export async function bootstrap(
   if (!key.privateKeyPem) {
     const retried = await findRetriedEnrollment(ctx.db, token.id, fingerprint, hardwareId);
     if (retried) {
-      return response(ctx, token.client_id, retried.machine_id, retried.pem, undefined, request);
+      const channel = request.channel ?? 'stable';
+      return response(ctx, token.client_id, retried.machine_id, retried.pem, undefined, {
+        arch: request.arch ?? 'amd64',
+        channel,
+      });
     }
   }
 
@@ -72,6 +76,8 @@ export async function bootstrap(
     ? await sameHardware(ctx, token, hardwareId, request.hostname, meta, now)
     : undefined;
   const machineId = existing?.id ?? newId();
+  // A reinstall keeps the machine's channel unless the installer names one.
+  const channel = request.channel ?? existing?.channel ?? 'stable';
   const identity = { clientId: token.client_id, machineId };
   const issued = await issueMachineCertificate(ctx.ca, key.publicKey, identity, {
     now,
@@ -86,15 +92,14 @@ export async function bootstrap(
     if (!(await spendTokenUse(trx, token.id, now))) return false;
     const machine = { hostname: request.hostname, platform, arch: request.arch ?? null };
     if (existing) {
-      const channel = request.channel ? { channel: request.channel } : {};
-      await reenrollMachine(trx, machineId, { ...machine, ...channel, token_id: token.id }, now);
+      await reenrollMachine(trx, machineId, { ...machine, channel, token_id: token.id }, now);
     } else {
       await insertMachine(trx, {
         id: machineId,
         client_id: token.client_id,
         hardware_id: hardwareId,
         agent_version: null,
-        channel: request.channel ?? 'stable',
+        channel,
         token_id: token.id,
         enrolled_at: now.toISOString(),
         last_seen_at: null,
@@ -146,7 +151,10 @@ export async function bootstrap(
     now,
   );
   ctx.log.info({ machineId, clientId: token.client_id, tokenId: token.id }, 'machine enrolled');
-  return response(ctx, token.client_id, machineId, issued.pem, key.privateKeyPem, request);
+  return response(ctx, token.client_id, machineId, issued.pem, key.privateKeyPem, {
+    arch: request.arch ?? 'amd64',
+    channel,
+  });
 }
 
 async function machineKey(csr: string | undefined): Promise<MachineKey> {
@@ -162,7 +170,7 @@ function response(
   machineId: string,
   certificatePem: string,
   privateKeyPem: string | undefined,
-  request: BootstrapRequest,
+  { arch, channel }: { arch: string; channel: string },
 ): BootstrapResponse {
   return {
     client_id: clientId,
@@ -172,8 +180,8 @@ function response(
     ca_cert: ctx.caTrust.bundlePem,
     api_url: ctx.urls.agentApiUrl,
     public_url: ctx.urls.publicUrl,
-    binary_url: linuxBinaryUrl(ctx, request.arch ?? 'amd64', request.channel ?? 'stable'),
-    channel: request.channel ?? 'stable',
+    binary_url: linuxBinaryUrl(ctx, arch, channel),
+    channel,
     release_key: ctx.releaseKey.info,
   };
 }

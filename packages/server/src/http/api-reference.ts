@@ -49,6 +49,7 @@ import {
 } from '@optralis/protocol';
 import { z } from 'zod';
 import { downloadParams } from '../downloads/routes';
+import { linuxInstallerParams, linuxInstallerQuery } from '../installers/linux/routes';
 import { windowsInstallerQuery } from '../installers/windows/routes';
 
 /** One route of the reference: where it lives, what it takes and what it answers. */
@@ -81,6 +82,11 @@ const noContent = z.null().describe('Done; no body.');
 const text = (description: string) => ({
   description,
   content: { 'text/plain': { schema: z.string() } },
+});
+
+const shellScript = (description: string) => ({
+  description,
+  content: { 'text/x-shellscript': { schema: z.string().describe('a bash script') } },
 });
 
 const binary = (description: string) => ({
@@ -365,6 +371,38 @@ export const API_ROUTES: Record<string, ApiRoute> = {
       206: binary('The requested byte range.'),
       304: noContent,
       ...errors(400, 404, 412, 416),
+    },
+  },
+  'GET /install.sh': {
+    listener: 'public',
+    tag: 'installers',
+    summary: 'The generic Linux installer, for curl … | sudo bash -s -- --token-file FILE',
+    description:
+      'Filled in with this server’s public URL; carries no secret. Options: --token-file, ' +
+      '--token, --url, --channel, --no-service, --reenroll, --root (see --help).',
+    responses: { 200: shellScript('install.sh') },
+  },
+  'GET /uninstall.sh': {
+    listener: 'public',
+    tag: 'installers',
+    summary: 'The Linux uninstaller: service, program, configuration, certificates and logs',
+    responses: { 200: shellScript('uninstall.sh') },
+  },
+  'GET /api/installer/linux/:arch': {
+    listener: 'public',
+    tag: 'installers',
+    summary: 'A personalized install-optralis-agent.sh for amd64 or arm64 (administrators)',
+    description:
+      'Token mode (default) embeds a fresh installer token (24 hours unless ttl_minutes, ' +
+      'max_usage machines, default 1) and the CA; certificate mode embeds the certificate and ' +
+      'key of one machine enrolled now. Every call mints a new one: the answer is never ' +
+      'cached. Audited as installer.generated.',
+    security: 'bearer',
+    params: linuxInstallerParams,
+    querystring: linuxInstallerQuery,
+    responses: {
+      200: shellScript('install-optralis-agent.sh, named by Content-Disposition.'),
+      ...errors(400, 401, 403, 404),
     },
   },
   'GET /api/installer/windows': {

@@ -106,6 +106,7 @@ function MassDeploymentProgress() {
   const active = useActiveWindowsToken(true);
   const labelId = useId();
   const token = active.data?.token;
+  if (active.isPending) return null;
   if (active.error) return <ErrorMessage error={active.error} />;
   if (!token) return <p className="muted">{t('installation.massNone')}</p>;
 
@@ -132,13 +133,14 @@ function MassDeploymentProgress() {
 function LinuxInstaller({ canWrite }: { canWrite: boolean }) {
   const { t } = useTranslation();
   const { clientId, missing } = useScope();
+  const [count, setCount] = useState(1);
   const download = useDownload();
   const headingId = useId();
   const disabled = !canWrite || missing || download.busy;
   const get = (arch: 'amd64' | 'arm64') =>
     void download.run(
       `/api/installer/linux/${arch}`,
-      { client_id: clientId },
+      { max_usage: count, client_id: clientId },
       FALLBACK_NAMES.linux,
     );
 
@@ -146,6 +148,12 @@ function LinuxInstaller({ canWrite }: { canWrite: boolean }) {
     <article className="card" aria-labelledby={headingId}>
       <h3 id={headingId}>{t('installation.linuxInstaller')}</h3>
       <p>{t('installation.linuxInstallerDesc')}</p>
+      <MachineCountPicker
+        legend={t('installation.machineCount')}
+        value={count}
+        onChange={setCount}
+        help={t('installation.linuxMachineCountHelp')}
+      />
       <div className="button-row">
         <button type="button" disabled={disabled} onClick={() => get('amd64')}>
           {t('installation.downloadLinuxX64')}

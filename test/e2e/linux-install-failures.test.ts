@@ -1,0 +1,277 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../packages/server/src/clients/store';
+import { renderLinuxScript } from '../../packages/server/src/installers/linux/render';
+import { createInstallToken, revokeInstallToken } from '../../packages/server/src/tokens/service';
+import { findToken } from '../../packages/server/src/tokens/store';
+import { type AgentBuild, ensureAgentBuild } from '../support/agent-build';
+import {
+  type FakeSystemd,
+  fakeSystemd,
+  q,
+  sh,
+  snapshot,
+  tokenFile,
+} from '../support/linux-install';
+import { startTestServer, type TestServer, tempDir } from '../support/server';
+
+const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
+
+describe('what the Linux installer refuses, and what it leaves behind then', () => {
+  let build: AgentBuild<'linux-amd64'>;
+  let server: TestServer;
+  let downloads: string;
+  let metadataFile: string;
+  let metadata: string;
+  const running: FakeSystemd[] = [];
+
+  beforeAll(async () => {
+    build = await ensureAgentBuild({
+      version: '1.0.0',
+      channel: 'stable',
+      targets: ['linux-amd64'],
+    });
+    // A downloads directory of the test's own, whose metadata the tests change.
+    downloads = tempDir('downloads');
+    fs.mkdirSync(path.join(downloads, 'stable'));
+    const binary = build.files['linux-amd64'];
+    fs.linkSync(binary, path.join(downloads, 'stable', path.basename(binary)));
+    metadataFile = path.join(downloads, 'stable', 'metadata-linux.json');
+    metadata = fs.readFileSync(build.metadata.linux as string, 'utf8');
+    fs.writeFileSync(metadataFile, metadata);
+    server = await startTestServer({ env: { OPTRALIS_DOWNLOADS_DIR: downloads } });
+  });
+
+  afterEach(() => {
+    for (const systemd of running.splice(0)) systemd.stop();
+    fs.writeFileSync(metadataFile, metadata);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function newToken(maxUsage = 5) {
+    const client = await createClient(server.ctx.db, `Client ${crypto.randomUUID()}`, new Date());
+    const made = await createInstallToken(server.ctx, {
+      clientId: client.id,
+      createdBy: 'test',
+      kind: 'command',
+      maxUsage,
+    });
+    return { clientId: client.id, token: made.value, tokenId: made.row.id };
+  }
+
+  function systemdFor(root: string) {
+    const systemd = fakeSystemd(root);
+    running.push(systemd);
+    return systemd;
+  }
+
+  function install(root: string, args: string, env: Record<string, string>) {
+    return sh(`curl -fsSL ${server.publicUrl}/install.sh | bash -s -- --root ${root} ${args}`, env);
+  }
+
+  /** A root holding an agent whose configuration is damaged: enrolling again needs a token. */
+  function damagedInstall(): string {
+    const root = tempDir('root');
+    fs.mkdirSync(`${root}/usr/local/bin`, { recursive: true });
+    fs.copyFileSync(build.files['linux-amd64'], `${root}/usr/local/bin/optralis-agent`);
+    fs.chmodSync(`${root}/usr/local/bin/optralis-agent`, 0o755);
+    fs.mkdirSync(`${root}/etc/optralis-agent`, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(`${root}/etc/optralis-agent/config.json`, '{"api_url": ', { mode: 0o600 });
+    return root;
+  }
+
+  it('a token the server refuses shows its message and leaves the machine unchanged', async () => {
+    const expired = await newToken();
+    await server.ctx.db
+      .updateTable('install_tokens')
+      .set({ expires_at: new Date(Date.now() - 60_000).toISOString() })
+      .where('id', '=', expired.tokenId)
+      .execute();
+    const revoked = await newToken();
+    await revokeInstallToken(server.ctx, revoked.tokenId, null, 'test');
+    const exhausted = await newToken(1);
+    await server.ctx.db
+      .updateTable('install_tokens')
+      .set({ usage_count: 1 })
+      .where('id', '=', exhausted.tokenId)
+      .execute();
+
+    // Each on a fresh machine or on one whose installation needs enrolling again.
+    const cases = [
+      [expired, 'The install token has expired.', tempDir('root')],
+      [revoked, 'The install token has been revoked.', damagedInstall()],
+      [exhausted, 'The install token has no uses left.', damagedInstall()],
+    ] as const;
+    for (const [made, message, root] of cases) {
+      const systemd = systemdFor(root);
+      const before = snapshot(root);
+      const result = await install(root, `--token-file ${q(tokenFile(made.token))}`, systemd.env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`enrollment refused: ${message}`);
+      expect(`${result.stdout}${result.stderr}`).not.toContain(made.token);
+      expect(snapshot(root)).toEqual(before);
+      expect(systemd.enabled()).toBe(false);
+      expect(systemd.active()).toBe(false);
+    }
+  });
+
+  it('stops before any download on a machine the agent does not run on, saying why', async () => {
+    const fakes = tempDir('fake-bin');
+    fs.writeFileSync(
+      `${fakes}/uname`,
+      '#!/bin/sh\nif [ "$1" = -m ]; then echo "$FAKE_MACHINE"; else exec /bin/uname "$@"; fi\n',
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(`${fakes}/getconf`, '#!/bin/sh\necho "$FAKE_BITS"\n', { mode: 0o755 });
+    const { token } = await newToken();
+    const file = tokenFile(token);
+    const env = (machine: string, bits: string) => ({
+      PATH: `${fakes}:${process.env.PATH}`,
+      FAKE_MACHINE: machine,
+      FAKE_BITS: bits,
+    });
+
+    const cases: [string, string, string][] = [
+      [
+        'armv7l',
+        '32',
+        'this machine is armv7l; the Optralis agent runs on amd64 (x86_64) and arm64',
+      ],
+      ['i686', '32', 'this machine is i686'],
+      ['riscv64', '64', 'this machine is riscv64'],
+      ['x86_64', '32', 'the kernel is 64-bit (x86_64) but the programs are 32-bit'],
+      ['aarch64', '32', 'the kernel is 64-bit (aarch64) but the programs are 32-bit'],
+    ];
+    for (const [machine, bits, message] of cases) {
+      const root = tempDir('root');
+      const result = await install(
+        root,
+        `--token-file ${q(file)} --no-service`,
+        env(machine, bits),
+      );
+      expect(result.code, machine).toBe(1);
+      expect(result.stderr).toContain(message);
+      expect(result.stdout).not.toContain('Reading the stable release');
+      expect(fs.readdirSync(root)).toEqual([]);
+    }
+
+    const arm = renderLinuxScript('install', {
+      SERVER_URL: server.publicUrl,
+      INSTALLER_MODE: 'token',
+      INSTALLER_ARCH: 'arm64',
+    });
+    const script = path.join(tempDir('download'), 'install-optralis-agent.sh');
+    fs.writeFileSync(script, arm, { mode: 0o755 });
+    const root = tempDir('root');
+    const result = await sh(`${q(script)} --root ${root} --no-service`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'this installer is for arm64 machines and this one is amd64 (x86_64)',
+    );
+  });
+
+  it('refuses a download whose SHA-256 is not the published one, spending no token', async () => {
+    const published = JSON.parse(metadata);
+    published.architectures.amd64.checksum_sha256 = 'f'.repeat(64);
+    fs.writeFileSync(metadataFile, JSON.stringify(published));
+    const { clientId, token, tokenId } = await newToken();
+    const root = tempDir('root');
+    const result = await install(root, `--token-file ${q(tokenFile(token))} --no-service`, {});
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`not the published ${'f'.repeat(64)}`);
+    expect(result.stderr).toContain('nothing was changed on this machine');
+    expect(fs.readdirSync(root)).toEqual([]);
+    expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(0);
+  });
+
+  it('puts the previous agent back when the new one cannot run once installed', async () => {
+    const { token } = await newToken();
+    const root = tempDir('root');
+    const systemd = systemdFor(root);
+    const first = await install(root, `--token-file ${q(tokenFile(token))}`, systemd.env);
+    expect(first.code, first.stderr).toBe(0);
+    const before = snapshot(root);
+
+    // A build that works where the installer checks it but not where it is installed, as on a
+    // file system mounted noexec or under a security policy that refuses it.
+    const broken = Buffer.from(
+      `#!/bin/sh\ncase "$0" in */.optralis-agent.install.*) exec ${q(build.files['linux-amd64'])} "$@" ;; esac\necho "cannot execute binary file" >&2\nexit 126\n`,
+    );
+    const name = 'optralis-agent-linux-amd64-v1.0.1';
+    fs.writeFileSync(path.join(downloads, 'stable', name), broken);
+    const published = JSON.parse(metadata);
+    published.version = '1.0.1';
+    published.architectures.amd64 = {
+      filename: name,
+      checksum_sha256: sha256(broken),
+      file_size_bytes: broken.length,
+    };
+    fs.writeFileSync(metadataFile, JSON.stringify(published));
+
+    const upgrade = await install(root, '', systemd.env);
+    expect(upgrade.code).toBe(1);
+    expect(upgrade.stderr).toContain(
+      'the installed agent does not run: cannot execute binary file',
+    );
+    expect(upgrade.stderr).toContain('everything the installer changed was put back');
+    expect(snapshot(root)).toEqual(before);
+    expect(systemd.enabled()).toBe(true);
+    expect(systemd.active()).toBe(true);
+  });
+
+  it('works with BusyBox instead of GNU coreutils, curl and getconf (as on Alpine)', async () => {
+    const tools = tempDir('busybox');
+    const made = await sh(
+      `busybox --install -s ${q(tools)} && ln -s "$(command -v bash)" ${q(tools)}/bash`,
+    );
+    expect(made.code, made.stderr).toBe(0);
+    expect(fs.existsSync(`${tools}/curl`)).toBe(false);
+    expect(fs.readlinkSync(`${tools}/sha256sum`)).toMatch(/busybox$/);
+    const { token } = await newToken();
+    const root = tempDir('root');
+    const env = { PATH: tools };
+
+    const installed = await sh(
+      `wget -qO- ${server.publicUrl}/install.sh | bash -s -- --token-file ${q(tokenFile(token))} --root ${root} --no-service`,
+      env,
+    );
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stdout).toContain('Checksum verified');
+    const once = await sh(
+      `${root}/usr/local/bin/optralis-agent run --once --config-dir ${root}/etc/optralis-agent`,
+      env,
+    );
+    expect(once.code, once.stderr).toBe(0);
+
+    const removed = await sh(
+      `wget -qO- ${server.publicUrl}/uninstall.sh | bash -s -- --root ${root}`,
+      env,
+    );
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it('passes a token given with --token to no program it starts', async () => {
+    const { token } = await newToken();
+    const root = tempDir('root');
+    const trace = path.join(tempDir('strace'), 'execve.log');
+    const result = await sh(
+      `cd ${q(tempDir('download'))} && curl -fsSL ${server.publicUrl}/install.sh > install.sh && strace -f -qq --seccomp-bpf -e trace=execve -s 100000 -o ${q(trace)} bash install.sh --token ${q(token)} --root ${root} --no-service`,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const execs = fs
+      .readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('execve('));
+    expect(execs.length).toBeGreaterThan(20);
+    // The administrator's own command line has it; nothing the script starts does.
+    expect(execs.filter((line) => line.includes(token))).toEqual([
+      expect.stringContaining('"bash", "install.sh", "--token"'),
+    ]);
+  });
+});
