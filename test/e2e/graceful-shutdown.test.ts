@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { agentRequest } from '../support/https';
 import { REPO_ROOT } from '../support/paths';
-import { json, optralis } from '../support/processes';
+import { json, optralis, optralisAgent, startServerProcess } from '../support/processes';
 import { tempDir } from '../support/server';
 
 function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp) {
@@ -24,8 +26,10 @@ function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegE
 
 describe('graceful shutdown', () => {
   let child: ChildProcess | undefined;
-  afterAll(() => {
+  let stopServer: (() => Promise<void>) | undefined;
+  afterAll(async () => {
     child?.kill('SIGKILL');
+    await stopServer?.();
   });
 
   it('finishes a bootstrap in flight on SIGTERM, then exits 0', async () => {
@@ -101,5 +105,45 @@ describe('graceful shutdown', () => {
       await optralis(['--json', 'machines', 'list'], env),
     );
     expect(machines.map((machine) => machine.hostname)).toEqual(['inflight-01']);
+  });
+
+  it('writes the heartbeats it holds in memory before it exits', async () => {
+    const dataDir = tempDir('shutdown-beats');
+    const env = {
+      OPTRALIS_DATA_DIR: dataDir,
+      OPTRALIS_DOWNLOADS_DIR: path.join(dataDir, 'downloads'),
+      OPTRALIS_ADMIN_PASSWORD: 'correct-horse-battery',
+      // Nothing is flushed on a timer during the test: only the shutdown writes.
+      OPTRALIS_HEARTBEAT_FLUSH_MS: '60000',
+    };
+    const client = json<{ id: string }>(await optralis(['--json', 'client', 'create', 'Hb'], env));
+    const token = json<{ token: string }>(
+      await optralis(['--json', 'token', 'create', '--client', client.id], env),
+    ).token;
+    const server = await startServerProcess(env);
+    stopServer = () => server.stop();
+    const configDir = tempDir('agent');
+    const enrolled = await optralisAgent(
+      ['enroll', '--url', server.publicUrl, '--config-dir', configDir, '--json'],
+      { OPTRALIS_TOKEN: token },
+    );
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const read = (name: string) => fs.readFileSync(path.join(configDir, name), 'utf8');
+    const identity = { cert: read('client.crt'), key: read('client.key'), ca: read('ca.crt') };
+    const beat = (cpu: number) =>
+      agentRequest(`${server.agentApiUrl}/heartbeat`, identity, {
+        body: { version: '1.0.0', platform: 'linux', arch: 'amd64', cpu_percent: cpu },
+        gzip: true,
+      });
+    // The first heartbeat is written at once; the later ones wait in memory.
+    for (const cpu of [10, 20, 30]) expect((await beat(cpu)).status).toBe(200);
+
+    const exit = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    const machines = json<{ status: { cpu_percent: number | null } }[]>(
+      await optralis(['--json', 'machines', 'list'], env),
+    );
+    expect(machines.map((machine) => machine.status.cpu_percent)).toEqual([30]);
   });
 });
