@@ -296,6 +296,45 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     expect(m.platform.windows.services.get('OptralisAgent')?.state).toBe('stopped');
   });
 
+  it('a repair that fails after stopping the service starts the old agent again', async () => {
+    const m = machine();
+    expect((await runInstall(tokenRequest((await newToken()).value), m.deps)).ok).toBe(true);
+    // The program folder cannot be written this time: a file stands where the folder should be.
+    fs.rmSync(m.platform.paths.programDir, { recursive: true });
+    fs.writeFileSync(m.platform.paths.programDir, 'in the way');
+    const outcome = await runInstall({ channel: 'stable', withLhm: false }, m.deps);
+    expect(outcome).toMatchObject({ ok: false, exitCode: EXIT.installFailed });
+    expect(m.platform.windows.lines('sc.exe').slice(-3)).toEqual([
+      'query OptralisAgent',
+      'start OptralisAgent',
+      'query OptralisAgent',
+    ]);
+    expect(m.platform.windows.services.get('OptralisAgent')?.state).toBe('running');
+    expect(fs.readFileSync(m.logFile, 'utf8')).toContain(
+      'Le service OptralisAgent a été redémarré',
+    );
+  });
+
+  it('a service sc cannot see for a moment (Wine) is found through its registry key', async () => {
+    const m = machine();
+    expect((await runInstall(tokenRequest((await newToken()).value), m.deps)).ok).toBe(true);
+    const run = m.platform.windows.run.bind(m.platform.windows);
+    let hidden = 1;
+    m.platform.windows.run = async (file, args) => {
+      if (args[0] === 'query' && args[1] === 'OptralisAgent' && hidden > 0) {
+        hidden -= 1;
+        return { code: 1, stdout: '', stderr: '' };
+      }
+      if (args[0] === 'query' && String(args[1]).endsWith('\\Services\\OptralisAgent')) {
+        return { code: 0, stdout: '    ImagePath    REG_EXPAND_SZ    x\r\n', stderr: '' };
+      }
+      return run(file, args);
+    };
+    const outcome = await runUninstall({ platform: m.platform, log: m.deps.log, service: FAST });
+    expect(outcome.ok).toBe(true);
+    expect(m.platform.windows.services.size).toBe(0);
+  });
+
   it('refuses to run beside another install, and without administrator rights', async () => {
     const m = machine();
     fs.mkdirSync(m.platform.paths.dataDir, { recursive: true });

@@ -17,6 +17,7 @@ import { installProgramFiles, programSizeKb } from './program-files';
 import type { ProgressSink } from './progress';
 import {
   configureService,
+  queryService,
   type ServiceControlOptions,
   startService,
   stopService,
@@ -110,6 +111,7 @@ export async function runInstall(
     deps.progress?.({ event: 'notice', level, message });
   };
   let release: (() => void) | undefined;
+  let wasRunning = false;
   const outcome: Partial<InstallOutcome> = {};
   try {
     step('check');
@@ -212,7 +214,9 @@ export async function runInstall(
         "L'exécutable de l'agent est introuvable.",
         EXIT.installFailed,
       );
+    const before = await queryService(platform);
     await stopService(platform, log, deps.service);
+    wasRunning = before?.state === 'running';
     installProgramFiles(platform, source);
 
     step('config');
@@ -274,6 +278,14 @@ export async function runInstall(
   } catch (error) {
     const failure = error instanceof InstallerError ? error : fromEnrollmentError(error);
     log.error(`${failure.message} [${failure.code}]`);
+    // A repair that failed midway must not leave the machine unmonitored: the agent that was
+    // running before is started again (on whatever files are now in place).
+    if (wasRunning && failure.code !== 'service_start_failed') {
+      await startService(platform, deps.service).then(
+        () => log.info('Le service OptralisAgent a été redémarré'),
+        () => log.warn("Le service OptralisAgent n'a pas pu être redémarré"),
+      );
+    }
     return {
       ok: false,
       exitCode: failure.exitCode,

@@ -29,8 +29,8 @@ function replaceFile(target: string, write: (temporary: string) => void): void {
  */
 export function installProgramFiles(platform: WindowsPlatform, sourceExe: string): void {
   const { paths } = platform;
-  fs.mkdirSync(paths.programDir, { recursive: true });
   try {
+    fs.mkdirSync(paths.programDir, { recursive: true });
     if (!samePath(platform, sourceExe, paths.agentExe)) {
       // Never the personalized installer's payload (its token or key): the copy is the release.
       const release = withoutPayload(fs.readFileSync(sourceExe));

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeFailure } from '../windows/commands';
-import { systemTool } from '../windows/paths';
+import { SERVICE_NAME, systemTool } from '../windows/paths';
 import type { WindowsPlatform } from '../windows/platform';
 import {
   ACCESS_DENIED,
   parseScQuery,
+  SERVICE_DOES_NOT_EXIST,
   type ServiceStatus,
   serviceCommand,
   serviceSetupCommands,
@@ -19,20 +20,40 @@ export interface ServiceControlOptions {
 }
 
 /** The service's state, or undefined when it does not exist. */
-export async function queryService(platform: WindowsPlatform): Promise<ServiceStatus | undefined> {
+export async function queryService(
+  platform: WindowsPlatform,
+  options: ServiceControlOptions = {},
+): Promise<ServiceStatus | undefined> {
   // `query`, not `queryex`: Wine's sc has only the former.
   const command = serviceCommand(platform.paths, 'query');
-  const result = await platform.runner.run(command.file, command.args);
-  if (result.code === ACCESS_DENIED) {
-    throw installerError(
-      'not_administrator',
-      'Droits administrateur requis pour interroger le service.',
-      EXIT.notAdministrator,
-    );
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await platform.runner.run(command.file, command.args);
+    if (result.code === 0) return parseScQuery(result.stdout) ?? { state: 'stopped' };
+    if (result.code === ACCESS_DENIED) {
+      throw installerError(
+        'not_administrator',
+        'Droits administrateur requis pour interroger le service.',
+        EXIT.notAdministrator,
+      );
+    }
+    if (result.code === SERVICE_DOES_NOT_EXIST) return undefined;
+    // Another failure (Wine's sc says 1 for a missing service, and also, now and then, for one
+    // its service manager has not loaded yet): the service's registry key settles it.
+    if (!(await serviceKeyExists(platform))) return undefined;
+    if (attempt >= 3) return { state: 'stopped' };
+    await sleep(options.pollMs ?? 1000);
   }
-  // 1060 on Windows; Wine's sc says 1 without a word. Either way: no such service.
-  if (result.code !== 0) return undefined;
-  return parseScQuery(result.stdout);
+}
+
+/** Whether HKLM\SYSTEM\CurrentControlSet\Services\OptralisAgent exists. */
+async function serviceKeyExists(platform: WindowsPlatform): Promise<boolean> {
+  const result = await platform.runner.run(systemTool(platform.paths, 'reg.exe'), [
+    'query',
+    `HKLM\\SYSTEM\\CurrentControlSet\\Services\\${SERVICE_NAME}`,
+    '/v',
+    'ImagePath',
+  ]);
+  return result.code === 0;
 }
 
 async function waitForState(
@@ -42,7 +63,7 @@ async function waitForState(
 ): Promise<ServiceStatus | undefined> {
   const deadline = Date.now() + (options.waitMs ?? 60_000);
   for (;;) {
-    const status = await queryService(platform);
+    const status = await queryService(platform, options);
     if (!status || status.state === wanted) return status;
     // A start that falls back to stopped has failed; waiting longer changes nothing.
     if (wanted === 'running' && status.state === 'stopped') return status;
@@ -60,7 +81,7 @@ export async function stopService(
   log: InstallLog,
   options: ServiceControlOptions = {},
 ): Promise<void> {
-  const status = await queryService(platform);
+  const status = await queryService(platform, options);
   if (!status || status.state === 'stopped') return;
   log.info('Arrêt du service OptralisAgent');
   const stop = serviceCommand(platform.paths, 'stop');
@@ -140,7 +161,7 @@ export async function removeService(
   log: InstallLog,
   options: ServiceControlOptions = {},
 ): Promise<boolean> {
-  if (!(await queryService(platform))) return false;
+  if (!(await queryService(platform, options))) return false;
   await stopService(platform, log, options);
   const remove = serviceCommand(platform.paths, 'delete');
   const result = await platform.runner.run(remove.file, remove.args);
