@@ -196,12 +196,22 @@ export function windowsTemperatureSource(options: WindowsTemperatureOptions): Te
     return { ...NO_TEMPERATURE, sensors: lhm };
   }
 
+  let refreshing: Promise<void> | undefined;
   return {
+    // The first reading is waited for; later ones come from the last refresh while the next runs
+    // beside the heartbeats, so that a slow PowerShell never delays one.
     async read() {
-      if (cached && now() - cached.at < minInterval) return cached.reading;
-      const reading = await read();
-      cached = { at: now(), reading };
-      return reading;
+      if (!cached || now() - cached.at >= minInterval) {
+        refreshing ??= read()
+          .then((reading) => {
+            cached = { at: now(), reading };
+          })
+          .finally(() => {
+            refreshing = undefined;
+          });
+        if (!cached) await refreshing;
+      }
+      return cached?.reading ?? NO_TEMPERATURE;
     },
   };
 }
