@@ -48,6 +48,24 @@ describe('the linux-amd64 agent executable', () => {
     await server?.stop();
   });
 
+  /** Enrolls the executable, as an operator would, into a client of its own. */
+  async function enrollBinary(clientName: string, hostname: string) {
+    const client = json<{ id: string }>(
+      await optralis(['--json', 'client', 'create', clientName], server.env),
+    );
+    const token = json<{ token: string }>(
+      await optralis(['--json', 'token', 'create', '--client', client.id], server.env),
+    );
+    const configDir = tempDir('agent-binary');
+    const args = ['enroll', '--url', server.publicUrl, '--config-dir', configDir];
+    const enrolled = await exec(
+      build.files['linux-amd64'],
+      [...args, '--hostname', hostname, '--json'],
+      { OPTRALIS_TOKEN: token.token },
+    );
+    return { enrolled, configDir };
+  }
+
   it('prints the version it was built with, its platform and its architecture', async () => {
     const file = build.files['linux-amd64'];
     expect(path.basename(file)).toBe('optralis-agent-linux-amd64-v1.0.0');
@@ -80,29 +98,8 @@ describe('the linux-amd64 agent executable', () => {
   });
 
   it('enrolls with a token and sends a heartbeat over mutual TLS, natively', async () => {
-    const client = json<{ id: string }>(
-      await optralis(['--json', 'client', 'create', 'Binaries'], server.env),
-    );
-    const token = json<{ token: string }>(
-      await optralis(['--json', 'token', 'create', '--client', client.id], server.env),
-    );
-    const configDir = tempDir('agent-binary');
     const file = build.files['linux-amd64'];
-
-    const enrolled = await exec(
-      file,
-      [
-        'enroll',
-        '--url',
-        server.publicUrl,
-        '--config-dir',
-        configDir,
-        '--hostname',
-        'bin-01',
-        '--json',
-      ],
-      { OPTRALIS_TOKEN: token.token },
-    );
+    const { enrolled, configDir } = await enrollBinary('Binaries', 'bin-01');
     expect(enrolled.code, enrolled.stderr).toBe(0);
     const answer = json<{ machine_id: string; binary_url: string | null }>(enrolled);
     expect(answer.binary_url).toBe(
@@ -120,28 +117,8 @@ describe('the linux-amd64 agent executable', () => {
   });
 
   it('collects its inventory and samples with systeminformation inside the executable', async () => {
-    const client = json<{ id: string }>(
-      await optralis(['--json', 'client', 'create', 'Inventory'], server.env),
-    );
-    const token = json<{ token: string }>(
-      await optralis(['--json', 'token', 'create', '--client', client.id], server.env),
-    );
-    const configDir = tempDir('agent-binary');
     const file = build.files['linux-amd64'];
-    const enrolled = await exec(
-      file,
-      [
-        'enroll',
-        '--url',
-        server.publicUrl,
-        '--config-dir',
-        configDir,
-        '--hostname',
-        'bin-02',
-        '--json',
-      ],
-      { OPTRALIS_TOKEN: token.token },
-    );
+    const { enrolled, configDir } = await enrollBinary('Inventory', 'bin-02');
     expect(enrolled.code, enrolled.stderr).toBe(0);
     const machineId = json<{ machine_id: string }>(enrolled).machine_id;
     const configFile = path.join(configDir, 'config.json');

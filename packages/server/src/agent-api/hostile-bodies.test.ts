@@ -134,6 +134,20 @@ describe('the agent API against hostile bodies', () => {
     await expectHealthy();
   });
 
+  it('refuses JSON nested two million levels deep with 400, and stays up', async () => {
+    const depth = 2_000_000;
+    const arrays = gzipSync(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const inField = gzipSync(
+      `{"version":${'['.repeat(depth - 10)}${']'.repeat(depth - 10)},"platform":"linux"}`,
+    );
+    for (const body of [arrays, inField]) {
+      const answer = await post('/heartbeat', body, { 'content-encoding': 'gzip' });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error?.code).toBe('validation_failed');
+    }
+    await expectHealthy();
+  });
+
   it('refuses a caller without a certificate before reading the body', async () => {
     // Headers announce 512 MB and only a few bytes follow: the refusal comes anyway, because
     // identity is settled on the headers alone.

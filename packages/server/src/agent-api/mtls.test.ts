@@ -1,11 +1,9 @@
-import fs from 'node:fs';
 import https from 'node:https';
-import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentRequest } from '../../../../test/support/https';
+import { enrollTestMachine } from '../../../../test/support/machines';
 import { startTestServer, type TestServer, tempDir } from '../../../../test/support/server';
-import { enroll } from '../../../agent/src/enroll';
 import {
   EC_P256,
   exportPrivateKeyPem,
@@ -17,7 +15,6 @@ import {
 } from '../ca';
 import { createClient } from '../clients/store';
 import { revokeMachine } from '../machines/store';
-import { createToken } from '../tokens/service';
 
 const heartbeat = { version: '1.0.0', platform: 'linux', arch: 'amd64' };
 
@@ -35,32 +32,8 @@ describe('the agent API accepts only machines with a valid certificate of our CA
   let ca: string;
 
   async function enrolledMachine(hostname: string) {
-    const made = await createToken(
-      server.ctx.db,
-      {
-        clientId,
-        createdBy: 'test',
-        ttlMinutes: 15,
-        maxUsage: 1,
-        platform: 'any',
-        kind: 'command',
-      },
-      new Date(),
-    );
-    const dir = tempDir('agent');
-    const result = await enroll({
-      url: server.publicUrl,
-      token: made.value,
-      configDir: dir,
-      hostname,
-      // Several machines are simulated on one host: each gets its own hardware id.
-      hardwareId: `hw-${hostname}`,
-    });
-    return {
-      machineId: result.machineId,
-      cert: fs.readFileSync(path.join(dir, 'client.crt'), 'utf8'),
-      key: fs.readFileSync(path.join(dir, 'client.key'), 'utf8'),
-    };
+    const { machineId, cert, key } = await enrollTestMachine(server, clientId, hostname);
+    return { machineId, cert, key };
   }
 
   beforeAll(async () => {
