@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import type { InstallerFlags } from '../install/flags';
 import { consoleWriter } from '../install/log';
-import { defaultLogFile } from '../install/silent';
+import { absolute, defaultLogFile } from '../install/silent';
 import { appWindowArguments, findBrowser } from '../windows/browser';
 import { systemTool } from '../windows/paths';
 import type { WindowsPlatform } from '../windows/platform';
@@ -34,6 +34,8 @@ export async function runGui(
   },
 ): Promise<number> {
   const { platform } = deps;
+  // The elevated copy that does the work starts in System32: it needs absolute paths.
+  flags = absolute(platform, flags);
   const logFile = flags.log ? path.resolve(flags.log) : defaultLogFile(platform, flags.uninstall);
   const task = (await platform.isAdministrator())
     ? inProcessTask(platform, logFile)

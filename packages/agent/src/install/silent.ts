@@ -26,7 +26,7 @@ export function defaultLogFile(platform: WindowsPlatform, uninstall: boolean): s
 }
 
 /** Paths given on the command line, made absolute: the elevated copy starts in System32. */
-function absolute(platform: WindowsPlatform, flags: InstallerFlags): InstallerFlags {
+export function absolute(platform: WindowsPlatform, flags: InstallerFlags): InstallerFlags {
   const resolve = (file: string | undefined) =>
     file && file !== '-' ? platform.path.resolve(file) : file;
   return {
