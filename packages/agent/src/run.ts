@@ -16,7 +16,7 @@ import { Reachability } from './reachability';
 import { CertificateRenewal, completePendingSwap } from './renewal';
 import { Telemetry } from './telemetry';
 import { AgentTransport, describeError, type TlsMaterial } from './transport';
-import { readTrust, storeTrustBundle } from './trust';
+import { bundleSha256, readTrust, storeTrustBundle } from './trust';
 import { Updater } from './update/updater';
 import { AGENT_VERSION } from './version';
 import { windowsPaths } from './windows/paths';
@@ -122,6 +122,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
   const reachability = new Reachability(log);
   let trust = readTrust(config.ca_cert_path);
   let material: TlsMaterial = tls;
+  let refusedBundle: string | undefined;
 
   try {
     while (!options.signal?.aborted) {
@@ -137,14 +138,17 @@ export async function runAgent(options: RunOptions): Promise<void> {
       if (outcome.ok) {
         reachability.succeeded();
         const answer = heartbeatResponseSchema.safeParse(outcome.body);
-        if (answer.success && answer.data.ca_bundle && config.ca_cert_path) {
+        const offered = answer.success ? answer.data.ca_bundle : undefined;
+        if (offered && config.ca_cert_path && bundleSha256(offered) !== refusedBundle) {
           try {
-            const count = storeTrustBundle(config.ca_cert_path, answer.data.ca_bundle);
+            const count = storeTrustBundle(config.ca_cert_path, offered);
             trust = readTrust(config.ca_cert_path);
             material = { ...material, caPem: trust?.pem };
             transport.reload(material);
             log.info('stored the new CA trust bundle', { certificates: count });
           } catch (error) {
+            // Said once: the server sends the same bundle with every answer until it changes.
+            refusedBundle = bundleSha256(offered);
             log.warn('refused the trust bundle the server sent', {
               reason: (error as Error).message,
             });
