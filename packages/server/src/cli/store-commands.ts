@@ -174,10 +174,15 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
       const rows = await withStore(({ db }) => listMachines(db, options.client ?? null));
       const now = systemClock();
       const out = rows.map((row) => toPublicMachine(row, now, ONLINE_WINDOW_MS));
+      const shown = out.map((machine) => ({
+        ...machine,
+        os: machine.os ? [machine.os.name, machine.os.version].filter(Boolean).join(' ') : null,
+      }));
       emit(json(), out, () =>
-        table(out, [
+        table(shown, [
           'id',
           'hostname',
+          'os',
           'platform',
           'arch',
           'agent_version',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentRequest } from '../../../../test/support/https';
 import { enrollTestMachine, newClient, type TestMachine } from '../../../../test/support/machines';
 import { STORES, startServerOn } from '../../../../test/support/postgres';
+import { optralis } from '../../../../test/support/processes';
 import type { TestServer } from '../../../../test/support/server';
 import { login } from '../../../../test/support/sessions';
 import { createUserIfAbsent } from '../auth/store';
@@ -91,6 +92,11 @@ describe.each(STORES)('inventory and metrics on %s', (store) => {
     const list = await get('/api/machines');
     const listed = list.body.machines.find((m: { id: string }) => m.id === machine.machineId);
     expect(listed.os).toEqual({ name: 'Debian GNU/Linux', version: '12' });
+    const printed = await optralis(['machines', 'list'], server.env);
+    expect(printed.stdout).toMatch(/^id +hostname +os +platform/);
+    expect(printed.stdout).toMatch(
+      new RegExp(`${machine.machineId} +inv-01 +Debian GNU/Linux 12 `),
+    );
   });
 
   it('stores samples once each, drops impossible times, and reads them oldest first', async () => {
