@@ -79,6 +79,12 @@ function openPostgres(url: string, onPoolError: PoolErrorHandler): OpenDatabase 
   // Without a listener, an idle connection dropped by the server would crash the process; the
   // pool replaces it on next use.
   pool.on('error', onPoolError);
+  // The pool listens only to idle connections: one checked out when the server drops it (between
+  // two statements of a transaction, say) emits 'error' with nobody listening, which would also
+  // crash the process. The statement in flight still fails through its own promise.
+  pool.on('connect', (client) => {
+    client.on('error', onPoolError);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
   return { db, dialect: 'postgres', location: `${parsed.host}${parsed.pathname}` };
