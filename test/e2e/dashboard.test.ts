@@ -419,6 +419,69 @@ describe('the dashboard in Chromium against a real server', () => {
     await expect
       .poll(() => tokens.getByRole('row').filter({ hasText: 'Linux installer' }).innerText(), poll)
       .toMatch(/Linux installer\s+Linux\s+0\/50/);
+
+    const [x64] = await Promise.all([
+      page.waitForEvent('download'),
+      linux.getByRole('button', { name: 'Download Linux x64' }).click(),
+    ]);
+    expect(x64.suggestedFilename()).toBe('install-optralis-agent.sh');
+    const x64Script = fs.readFileSync(await x64.path(), 'utf8');
+    expect(x64Script).toContain('amd64');
+    expect(x64Script).not.toBe(script);
+  });
+
+  it('gives the PowerShell one-liner with a working token, and the update and uninstall steps', async () => {
+    const section = page.getByRole('region', { name: 'Quick Windows installation (PowerShell)' });
+    await section.getByLabel('Install from the beta channel').check();
+    await section.getByRole('button', { name: 'Generate token', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Windows install token' });
+    const command = (
+      await dialog.getByRole('figure', { name: 'Command to run' }).locator('code').innerText()
+    ).trim();
+    const pattern =
+      /^irm (\S+)\/install\.ps1 -OutFile install\.ps1; \.\\install\.ps1 -Token "(opt_[\w-]+)" -Beta$/;
+    const match = pattern.exec(command);
+    expect(match, command).not.toBeNull();
+    expect(match?.[1]).toBe(server.publicUrl);
+    const script = await fetch(`${match?.[1]}/install.ps1`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toMatch(/-Token/);
+    expect((await bootstrap(match?.[2] ?? '', 'desk-ps-01', 'windows')).status).toBe(200);
+    await expect.poll(() => dialog.innerText(), poll).toContain('1/10');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    const updates = page.getByRole('region', { name: 'Updates' });
+    expect(await updates.innerText()).toContain('Agents update themselves');
+    const uninstall = page.getByRole('region', { name: 'Uninstallation' });
+    const code = (name: string) =>
+      uninstall.getByRole('figure', { name }).locator('code').innerText();
+    expect(await code('Linux (as root):')).toBe(
+      `curl -fsSL ${server.publicUrl}/uninstall.sh | sudo bash`,
+    );
+    expect(await code('Windows (PowerShell as Administrator):')).toBe(
+      '& "C:\\Program Files\\Optralis Agent\\optralis-agent.exe" uninstall',
+    );
+    expect((await fetch(url('/uninstall.sh'))).status).toBe(200);
+  });
+
+  it('follows an unlimited Windows deployment without a bar that would never fill', async () => {
+    const unlimited = await createInstallToken(server.ctx, {
+      clientId,
+      createdBy: 'test',
+      kind: 'windows_installer',
+      maxUsage: 0,
+    });
+    expect((await bootstrap(unlimited.value, 'desk-u-01', 'windows')).status).toBe(200);
+    expect((await bootstrap(unlimited.value, 'desk-u-02', 'windows')).status).toBe(200);
+    await page.getByText('2 machines installed (no limit)').waitFor();
+    expect(await page.getByRole('progressbar', { name: 'Windows mass deployment' }).count()).toBe(
+      0,
+    );
+    const tokens = page.getByRole('table', { name: 'Active install tokens' });
+    await expect
+      .poll(() => tokens.getByRole('row').filter({ hasText: '2/∞' }).count(), poll)
+      .toBe(1);
   });
 
   it('switches to French and keeps the choice', async () => {
@@ -455,6 +518,23 @@ describe('the dashboard in Chromium against a real server', () => {
     const note = await page.locator('.note').innerText();
     expect(note).toContain('Quick Install');
     expect(note).toContain('installeur personnalisé');
+    const command = (name: string) =>
+      page.getByRole('figure', { name }).locator('code').innerText();
+    expect(
+      await command(
+        'Dans PowerShell lancé en tant qu’Administrateur, avec un token généré sur la page Installation :',
+      ),
+    ).toBe(
+      `irm ${server.publicUrl}/install.ps1 -OutFile install.ps1; .\\install.ps1 -Token "<TOKEN>"`,
+    );
+    expect(
+      await command(
+        'En root sur la machine Linux, avec un token généré sur la page Installation :',
+      ),
+    ).toBe(`curl -fsSL ${server.publicUrl}/install.sh | sudo bash -s -- --token <TOKEN>`);
+    const security = page.getByRole('region', { name: 'Notes de sécurité' });
+    expect(await security.getByRole('listitem').count()).toBe(4);
+    expect(await security.innerText()).toContain('SHA-256');
     await shoot('documentation');
 
     await banner.getByRole('link', { name: 'Aller à la page Installation' }).click();
