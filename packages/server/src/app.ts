@@ -10,6 +10,7 @@ import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
 import { installRateLimits } from './http/rate-limit';
+import { enforceSchemas } from './http/validate';
 import { linuxInstallerRoutes } from './installers/linux/routes';
 import { powershellInstallerRoutes } from './installers/powershell/routes';
 import { windowsInstallerRoutes } from './installers/windows/routes';
@@ -35,7 +36,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
   bindRequestContext(app);
   installErrorHandler(app);
   observeRequests(app, ctx.metrics, 'public');
-  describeRoutes(app, 'public');
+  describeRoutes(app);
   serveReference(app, () => referenceDocument(ctx, app));
   const limiter = installRateLimits(app, ctx.config.rateLimit, ctx.config.redisUrl);
   // Routes live in a scope registered after the reference plugin, so that it sees every one.
@@ -71,6 +72,7 @@ export function buildMetricsApp(ctx: AppContext): FastifyInstance {
     genReqId: () => randomUUID(),
   });
   installErrorHandler(app);
+  enforceSchemas(app);
   metricsRoute(app, ctx.metrics, ctx.config.metrics.token);
   return app;
 }

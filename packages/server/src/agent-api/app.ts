@@ -51,7 +51,7 @@ export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
   observeHandshakes(app, ctx.metrics);
   if (ctx.config.agentTls !== 'proxy') app.server.on('secureConnection', refuseRenegotiation);
   installJsonBodyParser(app);
-  describeRoutes(app, 'agent');
+  describeRoutes(app);
   app.register(async (scope) => agentRoutes(scope, ctx));
   return app;
 }
