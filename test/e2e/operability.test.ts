@@ -184,6 +184,19 @@ describe('Prometheus metrics', () => {
     );
   });
 
+  it('tell when the CA certificate expires, and describe the process', async () => {
+    server = await startTestServer({ env: { OPTRALIS_METRICS_PORT: '0' } });
+    const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
+    const notAfter = server.ctx.ca.certificate.notAfter.getTime() / 1000;
+    expect(sample(text, 'optralis_ca_certificate_expiry_timestamp_seconds')).toBe(
+      Math.floor(notAfter),
+    );
+    expect(notAfter).toBeGreaterThan(Date.now() / 1000);
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+  });
+
   it('can have a listener of their own instead of the public one', async () => {
     server = await startTestServer({ env: { OPTRALIS_METRICS_PORT: '0' } });
     expect(server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
