@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../packages/server/src/logger';
 import { agentRequest } from '../support/https';
 import { json, optralis } from '../support/processes';
 import { startTestServer, type TestServer } from '../support/server';
@@ -70,6 +72,56 @@ describe('health and readiness', () => {
   });
 });
 
+describe('request ids', () => {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+  it('are answered in X-Request-Id, match the log lines and the error body', async () => {
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n')));
+    const log = createLogger({ level: 'info', format: 'json', destination: stream });
+    server = await startTestServer({ log });
+
+    const health = await fetch(`${server.publicUrl}/healthz`);
+    expect(health.headers.get('x-request-id')).toMatch(UUID);
+
+    const refused = await fetch(`${server.publicUrl}/api/machines`);
+    expect(refused.status).toBe(401);
+    const id = refused.headers.get('x-request-id');
+    expect(id).toMatch(UUID);
+    expect(((await refused.json()) as { requestId: string }).requestId).toBe(id);
+    const logged = lines.filter((line) => line.includes('request refused'));
+    expect(logged.map((line) => (JSON.parse(line) as { reqId: string }).reqId)).toContain(id);
+  });
+
+  it('keep a sane id a proxy sends, and replace one that is too long or odd', async () => {
+    server = await startTestServer();
+    const asked = async (given: string) => {
+      const response = await fetch(`${server?.publicUrl}/api/machines`, {
+        headers: { 'x-request-id': given },
+      });
+      const body = (await response.json()) as { requestId: string };
+      expect(body.requestId).toBe(response.headers.get('x-request-id'));
+      return body.requestId;
+    };
+    expect(await asked('edge-7f3a.42:1')).toBe('edge-7f3a.42:1');
+    expect(await asked('x'.repeat(129))).toMatch(UUID);
+    expect(await asked('two words')).toMatch(UUID);
+    expect(await asked('{"injected":true}')).toMatch(UUID);
+
+    const ca = server.ctx.caTrust.bundlePem;
+    const agent = await agentRequest(
+      `${server.agentApiUrl}/health`,
+      { ca },
+      {
+        headers: { 'x-request-id': 'edge-agent-1' },
+      },
+    );
+    expect(agent.status).toBe(401);
+    expect(agent.body.requestId).toBe('edge-agent-1');
+  });
+});
+
 describe('Prometheus metrics', () => {
   it('are off by default', async () => {
     server = await startTestServer();
@@ -130,6 +182,19 @@ describe('Prometheus metrics', () => {
     expect(after).toMatch(
       /optralis_http_request_duration_seconds_count\{listener="public",method="POST",route="\/api\/public\/bootstrap",status="200"\} 1/,
     );
+  });
+
+  it('tell when the CA certificate expires, and describe the process', async () => {
+    server = await startTestServer({ env: { OPTRALIS_METRICS_PORT: '0' } });
+    const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
+    const notAfter = server.ctx.ca.certificate.notAfter.getTime() / 1000;
+    expect(sample(text, 'optralis_ca_certificate_expiry_timestamp_seconds')).toBe(
+      Math.floor(notAfter),
+    );
+    expect(notAfter).toBeGreaterThan(Date.now() / 1000);
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
   });
 
   it('can have a listener of their own instead of the public one', async () => {

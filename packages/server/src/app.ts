@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/routes';
 import { authRoutes } from './auth/routes';
@@ -10,12 +9,13 @@ import { enrollmentRoutes } from './enrollment/routes';
 import { installErrorHandler } from './http/error-handler';
 import { describeRoutes, referenceDocument, serveReference } from './http/openapi';
 import { installRateLimits } from './http/rate-limit';
+import { enforceSchemas } from './http/validate';
 import { linuxInstallerRoutes } from './installers/linux/routes';
 import { powershellInstallerRoutes } from './installers/powershell/routes';
 import { windowsInstallerRoutes } from './installers/windows/routes';
 import { machineRoutes } from './machines/routes';
 import { observeRequests } from './observability/hooks';
-import { bindRequestContext } from './observability/request-context';
+import { bindRequestContext, requestIdOf } from './observability/request-context';
 import { healthRoutes, metricsRoute } from './observability/routes';
 import { releaseRoutes } from './releases/routes';
 import { settingsRoutes } from './settings/routes';
@@ -30,12 +30,12 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
     // Client addresses (rate limits, audit) come from X-Forwarded-For only behind our proxies.
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     bodyLimit: 1024 * 1024,
-    genReqId: () => randomUUID(),
+    genReqId: requestIdOf,
   });
   bindRequestContext(app);
   installErrorHandler(app);
   observeRequests(app, ctx.metrics, 'public');
-  describeRoutes(app, 'public');
+  describeRoutes(app);
   serveReference(app, () => referenceDocument(ctx, app));
   const limiter = installRateLimits(app, ctx.config.rateLimit, ctx.config.redisUrl);
   // Routes live in a scope registered after the reference plugin, so that it sees every one.
@@ -68,9 +68,11 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
 export function buildMetricsApp(ctx: AppContext): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.log.child({ listener: 'metrics' }) as FastifyBaseLogger,
-    genReqId: () => randomUUID(),
+    genReqId: requestIdOf,
   });
+  bindRequestContext(app);
   installErrorHandler(app);
+  enforceSchemas(app);
   metricsRoute(app, ctx.metrics, ctx.config.metrics.token);
   return app;
 }

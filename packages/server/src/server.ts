@@ -93,9 +93,12 @@ export async function startServer(
     log,
     jwtSecret,
     releaseKey,
-    metrics: createMetrics(() =>
-      countMachinesSeenSince(db, new Date(clock().getTime() - ONLINE_WINDOW_MS)),
-    ),
+    metrics: createMetrics({
+      countActiveMachines: () =>
+        countMachinesSeenSince(db, new Date(clock().getTime() - ONLINE_WINDOW_MS)),
+      // Read through ctx: a CA rotation replaces ctx.ca without a restart.
+      caNotAfter: () => ctx.ca.certificate.notAfter,
+    }),
     urls: { publicUrl: config.publicUrl ?? '', agentApiUrl: config.agentApiUrl ?? '' },
   };
   const initialAdmin = await ensureFirstAdmin(ctx);

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import { installErrorHandler } from '../http/error-handler';
 import { describeRoutes } from '../http/openapi';
 import { observeHandshakes, observeRequests } from '../observability/hooks';
-import { bindRequestContext } from '../observability/request-context';
+import { bindRequestContext, requestIdOf } from '../observability/request-context';
 import { installJsonBodyParser } from './body';
 import { refuseRenegotiation } from './identity';
 import { agentRoutes } from './routes';
@@ -43,7 +42,7 @@ export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
           },
     keepAliveTimeout: AGENT_KEEP_ALIVE_MS,
     bodyLimit: 1024 * 1024,
-    genReqId: () => randomUUID(),
+    genReqId: requestIdOf,
   });
   bindRequestContext(app);
   installErrorHandler(app);
@@ -51,7 +50,7 @@ export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
   observeHandshakes(app, ctx.metrics);
   if (ctx.config.agentTls !== 'proxy') app.server.on('secureConnection', refuseRenegotiation);
   installJsonBodyParser(app);
-  describeRoutes(app, 'agent');
+  describeRoutes(app);
   app.register(async (scope) => agentRoutes(scope, ctx));
   return app;
 }

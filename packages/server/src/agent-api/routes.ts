@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import {
+  agentHealthSchema,
   collectorsRequestSchema,
+  collectorsResponseSchema,
   type HeartbeatRequest,
   heartbeatRequestSchema,
+  heartbeatResponseSchema,
   inventoryRequestSchema,
+  inventoryResponseSchema,
   renewRequestSchema,
+  renewResponseSchema,
   TEMPERATURE_UNAVAILABLE,
 } from '@optralis/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
-import { parseInput } from '../http/validate';
+import { errors, MTLS } from '../http/route-schema';
 import { updateForHeartbeat } from '../releases/offer-service';
 import { receiveInventory, receiveSamples } from '../telemetry/service';
 import { checkContentEncoding } from './body';
@@ -63,14 +69,35 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     checkContentEncoding(request.headers['content-encoding']);
   });
 
-  app.get('/health', async (request) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const agent = (summary: string, description?: string) => ({
+    tags: ['agent API'],
+    summary,
+    ...(description ? { description } : {}),
+    security: MTLS,
+  });
+  const bodyRefusals = errors(400, 401, 403, 413, 415);
+
+  const health = {
+    ...agent('Check the machine certificate and the connection'),
+    response: { 200: agentHealthSchema, ...errors(401, 403) },
+  };
+  api.get('/health', { schema: health }, async (request) => {
     const machine = principal(request);
-    return { status: 'ok', machine_id: machine.machineId };
+    return { status: 'ok' as const, machine_id: machine.machineId };
   });
 
-  app.post('/heartbeat', async (request) => {
+  const heartbeat = {
+    ...agent(
+      'Report the machine state; the answer may offer an update',
+      'The body may be gzip-compressed; the gzip magic bytes decide.',
+    ),
+    body: heartbeatRequestSchema,
+    response: { 200: heartbeatResponseSchema, ...bodyRefusals },
+  };
+  api.post('/heartbeat', { schema: heartbeat }, async (request) => {
     const machine = principal(request);
-    const body = parseInput(heartbeatRequestSchema, request.body);
+    const body = request.body;
     // Releases: the signed update offer, if any (compares with the version stored before this).
     const update = await updateForHeartbeat(ctx, machine, body);
     await heartbeatBuffer(ctx).record(machine.machineId, heartbeatState(body, ctx.clock()));
@@ -88,23 +115,49 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
   });
 
-  app.post('/inventory', async (request) => {
+  const inventory = {
+    ...agent(
+      'Report what the machine is made of (sent at start and daily)',
+      'Gzip like the heartbeat. An inventory older than the stored one changes nothing.',
+    ),
+    body: inventoryRequestSchema,
+    response: { 200: inventoryResponseSchema, ...bodyRefusals },
+  };
+  api.post('/inventory', { schema: inventory }, async (request) => {
     const machine = principal(request);
-    const body = parseInput(inventoryRequestSchema, request.body);
+    const body = request.body;
     await receiveInventory(ctx, machine, body);
     return { status: 'ok' as const };
   });
 
-  app.post('/collectors', async (request) => {
+  const collectors = {
+    ...agent(
+      'Send metric samples (CPU, memory, disks, network, temperatures)',
+      'Gzip like the heartbeat. A sample already stored (same machine and time) is not stored ' +
+        'again; samples older than the retention or more than an hour ahead are dropped.',
+    ),
+    body: collectorsRequestSchema,
+    response: { 200: collectorsResponseSchema, ...bodyRefusals },
+  };
+  api.post('/collectors', { schema: collectors }, async (request) => {
     const machine = principal(request);
-    const body = parseInput(collectorsRequestSchema, request.body);
+    const body = request.body;
     const stored = await receiveSamples(ctx, machine, body);
     return { status: 'ok' as const, stored };
   });
 
-  app.post('/renew', async (request) => {
+  const renew = {
+    ...agent(
+      'Renew the machine certificate for a key made on the machine',
+      'Signed by the active CA for the same machine. The previous certificate keeps working ' +
+        'until the new one is first used, then it is revoked.',
+    ),
+    body: renewRequestSchema,
+    response: { 200: renewResponseSchema, ...errors(400, 401, 403, 413, 415, 429) },
+  };
+  api.post('/renew', { schema: renew }, async (request) => {
     const machine = principal(request);
-    const body = parseInput(renewRequestSchema, request.body);
+    const body = request.body;
     return renewCertificate(ctx, machine, body);
   });
 }

@@ -1,8 +1,10 @@
+import { listAuditResponseSchema } from '@optralis/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { readScope, requireUser } from '../auth/guard';
 import type { AppContext } from '../context';
-import { parseInput } from '../http/validate';
+import { BEARER, errors } from '../http/route-schema';
 import { listAudit, toPublicAuditEvent } from './store';
 
 const auditQuery = z
@@ -14,9 +16,16 @@ const auditQuery = z
 
 export function auditRoutes(app: FastifyInstance, ctx: AppContext): void {
   /** The newest events first; a client's users see their client's events only. */
-  app.get('/api/audit', async (request) => {
+  const schema = {
+    tags: ['audit'],
+    summary: 'Audit events, newest first',
+    security: BEARER,
+    querystring: auditQuery,
+    response: { 200: listAuditResponseSchema, ...errors(400, 401, 404) },
+  };
+  app.withTypeProvider<ZodTypeProvider>().get('/api/audit', { schema }, async (request) => {
     const user = await requireUser(ctx, request);
-    const query = parseInput(auditQuery, request.query);
+    const query = request.query;
     const rows = await listAudit(ctx.db, readScope(user, request), query.limit);
     return { events: rows.map(toPublicAuditEvent) };
   });

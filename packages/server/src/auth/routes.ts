@@ -1,9 +1,10 @@
-import { loginRequestSchema } from '@optralis/protocol';
+import { loginRequestSchema, loginResponseSchema } from '@optralis/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import type { Limiter } from '../http/rate-limit';
-import { parseInput } from '../http/validate';
+import { errors } from '../http/route-schema';
 import { signSession } from './jwt';
 import { verifyPassword } from './passwords';
 import { findUserByEmail } from './store';
@@ -20,20 +21,28 @@ export function authRoutes(
   // Per source address: guessing passwords, or probing which emails exist, costs time.
   const perIp = limiter('login-ip', ctx.config.rateLimit.loginPerIp);
 
-  app.post('/api/auth/login', async (request, reply) => {
-    await perIp(request, reply, request.ip);
-    const body = parseInput(loginRequestSchema, request.body);
-    const user = await findUserByEmail(ctx.db, body.email);
-    const ok = await verifyPassword(body.password, user?.password_hash ?? UNKNOWN_USER_HASH);
-    if (!user || !ok) throw new AppError('login_failed');
-    const token = await signSession(
-      { userId: user.id, clientId: user.client_id, role: user.role },
-      ctx.jwtSecret,
-      ctx.clock(),
-    );
-    return {
-      token,
-      user: { id: user.id, email: user.email, role: user.role, client_id: user.client_id },
-    };
-  });
+  const schema = {
+    tags: ['auth'],
+    summary: 'Sign in and get a session token (rate-limited)',
+    body: loginRequestSchema,
+    response: { 200: loginResponseSchema, ...errors(400, 401, 429) },
+  };
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .post('/api/auth/login', { schema }, async (request, reply) => {
+      await perIp(request, reply, request.ip);
+      const body = request.body;
+      const user = await findUserByEmail(ctx.db, body.email);
+      const ok = await verifyPassword(body.password, user?.password_hash ?? UNKNOWN_USER_HASH);
+      if (!user || !ok) throw new AppError('login_failed');
+      const token = await signSession(
+        { userId: user.id, clientId: user.client_id, role: user.role },
+        ctx.jwtSecret,
+        ctx.clock(),
+      );
+      return {
+        token,
+        user: { id: user.id, email: user.email, role: user.role, client_id: user.client_id },
+      };
+    });
 }

@@ -1,9 +1,10 @@
 import send from '@fastify/send';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import { parseInput } from '../http/validate';
+import { binary, errors, noContent } from '../http/route-schema';
 import {
   cacheControlFor,
   checkFileName,
@@ -22,7 +23,7 @@ function refusal(status: number, contentRange: string | undefined): AppError {
   return new AppError('not_found', 'No such download.');
 }
 
-export const downloadParams = z.object({
+const downloadParams = z.object({
   channel: z.string().max(32),
   file: z.string().max(256),
 });
@@ -36,8 +37,27 @@ const READ_CHUNK_BYTES = 256 * 1024;
  * build's precompressed `.gz` when the client accepts gzip. Nothing is compressed per request.
  */
 export function downloadRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/downloads/:channel/:file', async (request, reply) => {
-    const params = parseInput(downloadParams, request.params);
+  const schema = {
+    tags: ['releases'],
+    summary: 'An agent build or its metadata file, from the downloads directory (public)',
+    description:
+      'Channel stable or beta. Answers with Content-Length, ETag and Last-Modified; supports ' +
+      'conditional requests and one byte range (Range: bytes=N-) for resumed downloads; sends ' +
+      "the build's precompressed .gz with Content-Encoding: gzip when the client accepts gzip " +
+      'and asks for no range.',
+    params: downloadParams,
+    response: {
+      200: binary('The file.'),
+      206: binary('The requested byte range.'),
+      304: noContent,
+      ...errors(400, 404, 412, 416),
+    },
+  };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get('/downloads/:channel/:file', { schema }, async (request, typed) => {
+    // The reference describes the bytes as a string; the answer is a file stream.
+    const reply = typed as FastifyReply;
+    const params = request.params;
     const channel = parseChannel(params.channel);
     const name = checkFileName(params.file);
     const chosen = chooseRepresentation(ctx.config.downloadsDir, channel, name, {

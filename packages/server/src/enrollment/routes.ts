@@ -1,9 +1,10 @@
-import { type BootstrapRequest, bootstrapRequestSchema } from '@optralis/protocol';
+import { bootstrapRequestSchema, bootstrapResponseSchema } from '@optralis/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
-import { isAppError } from '../errors';
 import type { Limiter } from '../http/rate-limit';
-import { parseInput } from '../http/validate';
+import { errors } from '../http/route-schema';
+import { inputError, issueOfValidation } from '../http/validate';
 import { hashToken } from '../tokens/secret';
 import { refuseInvalidRequest } from './refusal';
 import { bootstrap } from './service';
@@ -16,7 +17,19 @@ export function enrollmentRoutes(
   const perIp = limiter('bootstrap-ip', ctx.config.rateLimit.bootstrapPerIp);
   const perToken = limiter('bootstrap-token', ctx.config.rateLimit.bootstrapPerToken);
 
-  app.post('/api/public/bootstrap', { bodyLimit: 64 * 1024 }, async (request, reply) => {
+  const schema = {
+    tags: ['enrollment'],
+    summary: 'Trade an install token for a machine certificate',
+    description:
+      'With a CSR (key made on the machine) the server signs it and returns no private key; ' +
+      'without one it makes the key and returns it once. A refused request spends no token use.',
+    body: bootstrapRequestSchema,
+    response: { 200: bootstrapResponseSchema, ...errors(400, 403, 409, 413, 429) },
+  };
+  // A refused body is still rate-limited and audited on its token: the handler sees the refusal.
+  const route = { bodyLimit: 64 * 1024, schema, attachValidation: true };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.post('/api/public/bootstrap', route, async (request, reply) => {
     const meta = { sourceIp: request.ip };
     await perIp(request, reply, request.ip);
     const raw = (request.body ?? {}) as { token?: unknown };
@@ -25,13 +38,10 @@ export function enrollmentRoutes(
       await perToken(request, reply, hashToken(raw.token));
     }
 
-    let body: BootstrapRequest;
-    try {
-      body = parseInput(bootstrapRequestSchema, request.body);
-    } catch (error) {
-      if (isAppError(error)) return refuseInvalidRequest(ctx, raw.token, error, meta);
-      throw error;
+    if (request.validationError) {
+      const error = inputError(issueOfValidation(request.validationError.validation));
+      return refuseInvalidRequest(ctx, raw.token, error, meta);
     }
-    return bootstrap(ctx, body, meta);
+    return bootstrap(ctx, request.body, meta);
   });
 }

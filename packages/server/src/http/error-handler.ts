@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CATALOGUE, type ErrorCode } from '../errors';
+import { inputError, issueOfValidation } from './validate';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,12 +16,15 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_body',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_body',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_body',
-  FST_ERR_VALIDATION: 'validation_failed',
   FST_ERR_RATE_LIMIT_EXCEEDED: 'rate_limited',
 };
 
-function toAppError(error: FastifyError | Error): AppError | undefined {
+function toAppError(error: FastifyError | Error, request: FastifyRequest): AppError | undefined {
   if (error instanceof AppError) return error;
+  const validation = (error as FastifyError).validation;
+  if (validation) {
+    return inputError(issueOfValidation(validation), request.routeOptions.config.fieldCodes);
+  }
   const fastifyCode = (error as FastifyError).code;
   const mapped = fastifyCode ? FASTIFY_CODES[fastifyCode] : undefined;
   if (mapped) return new AppError(mapped);
@@ -38,7 +42,7 @@ function toAppError(error: FastifyError | Error): AppError | undefined {
 /** One response shape for both listeners: `{ error: { code, message, field? }, requestId }`. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = toAppError(error);
+    const known = toAppError(error, request);
     request.errorCode = known?.code ?? 'internal_error';
     if (!known) {
       request.log.error({ err: error }, 'request failed');

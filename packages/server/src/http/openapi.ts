@@ -1,10 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
-import { API_ROUTES, type ApiRoute } from './api-reference';
-
-export type Listener = 'public' | 'agent';
+import { enforceSchemas } from './validate';
 
 const SECURITY_SCHEMES = {
   bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
@@ -12,43 +10,30 @@ const SECURITY_SCHEMES = {
 };
 
 /** What each listener registered, for the reference document and the test that checks it. */
-const registered = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
 
-function toFastifySchema(route: ApiRoute): FastifySchema {
-  return {
-    summary: route.summary,
-    tags: [route.tag],
-    ...(route.description ? { description: route.description } : {}),
-    ...(route.security ? { security: [{ [route.security]: [] }] } : {}),
-    ...(route.body ? { body: route.body } : {}),
-    ...(route.querystring ? { querystring: route.querystring } : {}),
-    ...(route.params ? { params: route.params } : {}),
-    response: route.responses,
-  } as FastifySchema;
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** What the route declared; every route of the reference declares one. */
+  schema: unknown;
 }
 
 /**
- * Attaches the schemas of `API_ROUTES` to every route as it is registered, and describes them
- * with @fastify/swagger. The schemas document the API; requests are still validated by the
- * routes themselves (`parseInput`), which turns problems into the catalogue's stable codes.
- * Call before any route is added; routes must be registered inside `app.register` scopes so
- * that the plugin sees them.
+ * Enforces the schemas every route declares (see `enforceSchemas`) and describes them with
+ * @fastify/swagger. Call before any route is added; routes must be registered inside
+ * `app.register` scopes so that the plugin sees them.
  */
-export function describeRoutes(app: FastifyInstance, listener: Listener): void {
-  const seen: { method: string; url: string }[] = [];
+export function describeRoutes(app: FastifyInstance): void {
+  const seen: RegisteredRoute[] = [];
   registered.set(app, seen);
-  app.setValidatorCompiler(() => (value) => ({ value }));
-  app.setSerializerCompiler(() => (value) => JSON.stringify(value));
+  enforceSchemas(app);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
       if (route.schema?.hide) continue;
-      seen.push({ method, url: route.url });
-      const documented = API_ROUTES[`${method} ${route.url}`];
-      if (documented && documented.listener === listener && !route.schema) {
-        route.schema = toFastifySchema(documented);
-      }
+      seen.push({ method, url: route.url, schema: route.schema });
     }
   });
   app.register(swagger, {
@@ -71,7 +56,7 @@ export function describeRoutes(app: FastifyInstance, listener: Listener): void {
 }
 
 /** Routes a listener registered (HEAD and hidden routes left out). */
-export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
+export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
   return registered.get(app) ?? [];
 }
 

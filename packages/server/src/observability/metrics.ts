@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Everything the server counts for Prometheus; one registry per running server. */
 export interface Metrics {
@@ -13,21 +13,40 @@ export interface Metrics {
   requestDuration: Histogram<'listener' | 'method' | 'route' | 'status'>;
 }
 
+/** What the gauges read at every scrape. */
+export interface MetricSources {
+  /** Machines seen within the online window: from the store, right across several servers. */
+  countActiveMachines: () => Promise<number>;
+  /** When the active CA certificate expires (it changes on rotation). */
+  caNotAfter: () => Date;
+}
+
 /**
- * Builds the registry. `countActiveMachines` is asked on every scrape, so the gauge is right
- * across several server processes sharing one database.
+ * Builds the registry: the product's counters, gauges read at every scrape, and the standard
+ * process and Node.js metrics (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, …)
+ * under their usual names, so that stock dashboards and alerts work.
  */
-export function createMetrics(countActiveMachines: () => Promise<number>): Metrics {
+export function createMetrics(sources: MetricSources): Metrics {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const caExpiry = new Gauge({
+    name: 'optralis_ca_certificate_expiry_timestamp_seconds',
+    help: 'When the active CA certificate expires, in seconds since the Unix epoch.',
+    registers: [registry],
+    collect() {
+      this.set(Math.floor(sources.caNotAfter().getTime() / 1000));
+    },
+  });
   const activeMachines = new Gauge({
     name: 'optralis_active_machines',
     help: 'Machines that sent a heartbeat within the online window.',
     registers: [registry],
     async collect() {
-      this.set(await countActiveMachines());
+      this.set(await sources.countActiveMachines());
     },
   });
   void activeMachines;
+  void caExpiry;
   return {
     registry,
     enrollments: new Counter({

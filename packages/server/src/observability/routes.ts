@@ -1,9 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { healthSchema, readinessSchema } from '@optralis/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
+import { BEARER, errors, text } from '../http/route-schema';
 import type { Metrics } from './metrics';
 
 type Check = { name: string; ok: boolean; detail?: string };
@@ -28,8 +30,18 @@ async function readinessChecks(ctx: AppContext): Promise<Check[]> {
 
 /** `/healthz`: the process answers. `/readyz`: it can do its work (503 otherwise). */
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/healthz', async () => ({ status: 'ok' as const }));
-  app.get('/readyz', async (_request, reply) => {
+  const health = {
+    tags: ['operations'],
+    summary: 'The process is up',
+    response: { 200: healthSchema },
+  };
+  app.get('/healthz', { schema: health }, async () => ({ status: 'ok' as const }));
+  const ready = {
+    tags: ['operations'],
+    summary: 'Database, CA and downloads directory are usable',
+    response: { 200: readinessSchema, 503: readinessSchema },
+  };
+  app.get('/readyz', { schema: ready }, async (_request, reply) => {
     const checks = await readinessChecks(ctx);
     const ready = checks.every((check) => check.ok);
     reply.status(ready ? 200 : 503);
@@ -46,7 +58,13 @@ function bearerMatches(request: FastifyRequest, expected: string): boolean {
 
 /** `/metrics` in Prometheus text format, behind the bearer token when one is configured. */
 export function metricsRoute(app: FastifyInstance, metrics: Metrics, token: string | undefined) {
-  app.get('/metrics', async (request, reply) => {
+  const schema = {
+    tags: ['operations'],
+    summary: 'Prometheus metrics (off unless OPTRALIS_METRICS_TOKEN or _PORT is set)',
+    security: BEARER,
+    response: { 200: text('Prometheus text exposition format.'), ...errors(401, 404) },
+  };
+  app.get('/metrics', { schema }, async (request, reply) => {
     if (token !== undefined && !bearerMatches(request, token)) throw new AppError('unauthorized');
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -168,6 +168,13 @@ describe.each(STORES)('on %s, update offers in the heartbeat answer', (store) =>
     const updatedBefore = await outcome('updated');
     expect((await heartbeat('1.1.0')).update).toBeUndefined();
     expect(await outcome('updated')).toBe(updatedBefore + 1);
+    const scraped = await server.ctx.metrics.registry.metrics();
+    expect(scraped).toContain(
+      `optralis_update_outcomes_total{outcome="failed"} ${failedBefore + 1}`,
+    );
+    expect(scraped).toContain(
+      `optralis_update_outcomes_total{outcome="updated"} ${updatedBefore + 1}`,
+    );
 
     const events = await listAudit(server.ctx.db, agent.clientId);
     expect(events.find((e) => e.action === 'machine.update_failed')?.details).toContain(

@@ -1,9 +1,15 @@
-import { createInstallTokenRequestSchema } from '@optralis/protocol';
+import {
+  activeWindowsTokenResponseSchema,
+  createdInstallTokenSchema,
+  createInstallTokenRequestSchema,
+  listInstallTokensResponseSchema,
+} from '@optralis/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { readScope, requireAdmin, requireUser, writeScope } from '../auth/guard';
 import type { AppContext } from '../context';
-import { parseInput } from '../http/validate';
+import { BEARER, clientScope, errors, idParam, noContent } from '../http/route-schema';
 import { createInstallToken, revokeInstallToken, toListedToken } from './service';
 import { findActiveWindowsToken, listTokens } from './store';
 
@@ -14,14 +20,21 @@ const listQuery = z
   })
   .strict();
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
-
 /** `/api/install-tokens`: command-line tokens and the mass-deployment progress. */
 export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post('/api/install-tokens', async (request, reply) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const create = {
+    tags: ['install tokens'],
+    summary: 'Create a command-line install token; its value is shown in this answer only',
+    security: BEARER,
+    querystring: clientScope,
+    body: createInstallTokenRequestSchema,
+    response: { 201: createdInstallTokenSchema, ...errors(400, 401, 403, 404) },
+  };
+  api.post('/api/install-tokens', { schema: create }, async (request, reply) => {
     const user = await requireAdmin(ctx, request);
     const clientId = await writeScope(ctx, user, request);
-    const body = parseInput(createInstallTokenRequestSchema, request.body);
+    const body = request.body;
     const made = await createInstallToken(ctx, {
       clientId,
       createdBy: `user:${user.userId}`,
@@ -42,16 +55,30 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
   });
 
-  app.get('/api/install-tokens', async (request) => {
+  const list = {
+    tags: ['install tokens'],
+    summary: 'List install tokens, newest first (values are never shown again)',
+    security: BEARER,
+    querystring: listQuery,
+    response: { 200: listInstallTokensResponseSchema, ...errors(400, 401, 404) },
+  };
+  api.get('/api/install-tokens', { schema: list }, async (request) => {
     const user = await requireUser(ctx, request);
-    const query = parseInput(listQuery, request.query);
+    const query = request.query;
     const now = ctx.clock();
     const onlyActive = query.active === 'true' || query.active === '1';
     const rows = await listTokens(ctx.db, readScope(user, request), onlyActive ? { now } : {});
     return { tokens: rows.map((row) => toListedToken(row, now)) };
   });
 
-  app.get('/api/install-tokens/windows/active', async (request) => {
+  const active = {
+    tags: ['install tokens'],
+    summary: 'The active Windows mass-deployment token, for the "X/N machines" progress',
+    security: BEARER,
+    querystring: clientScope,
+    response: { 200: activeWindowsTokenResponseSchema, ...errors(400, 401, 404) },
+  };
+  api.get('/api/install-tokens/windows/active', { schema: active }, async (request) => {
     const user = await requireUser(ctx, request);
     const clientId = await writeScope(ctx, user, request);
     const row = await findActiveWindowsToken(ctx.db, clientId, ctx.clock());
@@ -66,10 +93,18 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
   });
 
-  app.delete('/api/install-tokens/:id', async (request, reply) => {
+  const revoke = {
+    tags: ['install tokens'],
+    summary: 'Revoke a token: no new installs; installed machines keep working',
+    security: BEARER,
+    params: idParam,
+    querystring: clientScope,
+    response: { 204: noContent, ...errors(400, 401, 403, 404) },
+  };
+  api.delete('/api/install-tokens/:id', { schema: revoke }, async (request, reply) => {
     const user = await requireAdmin(ctx, request);
-    const { id } = parseInput(idParams, request.params);
+    const { id } = request.params;
     await revokeInstallToken(ctx, id, readScope(user, request), `user:${user.userId}`);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 }

@@ -1,11 +1,12 @@
 import { MAX_USAGE_LIMIT, normalizeArchitecture } from '@optralis/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireAdmin, writeScope } from '../../auth/guard';
 import type { AppContext } from '../../context';
 import { parseChannel } from '../../downloads/files';
 import { AppError } from '../../errors';
-import { parseInput } from '../../http/validate';
+import { BEARER, errors, shellScript } from '../../http/route-schema';
 import { INSTALLER_TOKEN_MINUTES } from '../../tokens/service';
 import {
   genericInstallScript,
@@ -21,9 +22,9 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .refine((value) => value >= min && value <= max, `must be from ${min} to ${max}`);
 
-export const linuxInstallerParams = z.object({ arch: z.string().max(32) });
+const linuxInstallerParams = z.object({ arch: z.string().max(32) });
 
-export const linuxInstallerQuery = z
+const linuxInstallerQuery = z
   .object({
     mode: z
       .enum(['token', 'certificate'], { error: 'must be token or certificate' })
@@ -57,22 +58,52 @@ function sendScript(reply: FastifyReply, script: string) {
  * counted by platform in observability/hooks.ts.
  */
 export function linuxInstallerRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/install.sh', async (_request, reply) => {
+  const generic = {
+    tags: ['installers'],
+    summary: 'The generic Linux installer, for curl … | sudo bash -s -- --token-file FILE',
+    description:
+      'Filled in with this server’s public URL; carries no secret. Options: --token-file, ' +
+      '--token, --url, --channel, --no-service, --reenroll, --root (see --help).',
+    response: { 200: shellScript('install.sh') },
+  };
+  app.get('/install.sh', { schema: generic }, async (_request, reply) => {
     reply.header('cache-control', 'no-cache');
     return sendScript(reply, genericInstallScript(ctx));
   });
 
-  app.get('/uninstall.sh', async (_request, reply) => {
+  const uninstall = {
+    tags: ['installers'],
+    summary: 'The Linux uninstaller: service, program, configuration, certificates and logs',
+    response: { 200: shellScript('uninstall.sh') },
+  };
+  app.get('/uninstall.sh', { schema: uninstall }, async (_request, reply) => {
     reply.header('cache-control', 'no-cache');
     return sendScript(reply, uninstallScript(ctx));
   });
 
-  app.get('/api/installer/linux/:arch', { exposeHeadRoute: false }, async (request, reply) => {
+  const personalized = {
+    tags: ['installers'],
+    summary: 'A personalized install-optralis-agent.sh for amd64 or arm64 (administrators)',
+    description:
+      'Token mode (default) embeds a fresh installer token (24 hours unless ttl_minutes, ' +
+      'max_usage machines, default 1) and the CA; certificate mode embeds the certificate and ' +
+      'key of one machine enrolled now. Every call mints a new one: the answer is never ' +
+      'cached. Audited as installer.generated.',
+    security: BEARER,
+    params: linuxInstallerParams,
+    querystring: linuxInstallerQuery,
+    response: {
+      200: shellScript('install-optralis-agent.sh, named by Content-Disposition.'),
+      ...errors(400, 401, 403, 404),
+    },
+  };
+  const route = { exposeHeadRoute: false, schema: personalized };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get('/api/installer/linux/:arch', route, async (request, reply) => {
     const user = await requireAdmin(ctx, request);
-    const params = parseInput(linuxInstallerParams, request.params);
-    const arch = normalizeArchitecture(params.arch);
+    const arch = normalizeArchitecture(request.params.arch);
     if (!arch) throw new AppError('invalid_arch');
-    const query = parseInput(linuxInstallerQuery, request.query);
+    const query = request.query;
     const channel = parseChannel(query.channel);
     const clientId = await writeScope(ctx, user, request);
 
