@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROXY_TRUST_FILES } from '../../packages/server/src/ca';
 import { REPO_ROOT } from '../support/paths';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
@@ -32,9 +33,21 @@ describe('deployment files', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('container_name: optralis-api');
     expect(result.stdout).toContain('container_name: optralis-caddy');
-    expect(result.stdout).toContain('/etc/caddy/optralis-agent-ca.crt');
+    // The directory of one-file-per-CA copies, never the bundle file alone: the server replaces
+    // files by rename, and a file bound on its own keeps showing Caddy the old one.
+    expect(result.stdout).toContain('/etc/optralis/ca/trusted:/etc/caddy/optralis-agent-ca:ro');
+    expect(result.stdout).not.toContain('ca-bundle.crt');
+    expect(result.stdout).toMatch(/image: caddy:2\.\d+/);
     expect(result.stdout).toContain('OPTRALIS_TRUSTED_PROXIES: 172.30.0.0/24');
     expect(result.stdout).toContain('subnet: 172.30.0.0/24');
+  });
+
+  it('the Caddyfile names each CA file the server writes for the proxy', () => {
+    const caddyfile = fs.readFileSync(path.join(DEPLOY, 'Caddyfile'), 'utf8');
+    const named = [...caddyfile.matchAll(/^\s*trusted_ca_cert_file \S+\/([^/\s]+)$/gm)].map(
+      (match) => match[1],
+    );
+    expect(named).toEqual([...PROXY_TRUST_FILES]);
   });
 
   it('refuses to start without its secrets, naming the missing one', () => {
