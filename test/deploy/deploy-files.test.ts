@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROXY_TRUST_FILES } from '../../packages/server/src/ca';
+import { SHUTDOWN_GRACE_MS } from '../../packages/server/src/cli/serve';
 import { REPO_ROOT } from '../support/paths';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
@@ -40,6 +41,32 @@ describe('deployment files', () => {
     expect(result.stdout).toMatch(/image: caddy:2\.\d+/);
     expect(result.stdout).toContain('OPTRALIS_TRUSTED_PROXIES: 172.30.0.0/24');
     expect(result.stdout).toContain('subnet: 172.30.0.0/24');
+  });
+
+  it('gives the server longer to stop than its own shutdown grace', () => {
+    const result = compose(ENV, ['config']);
+    expect(result.status, result.stderr).toBe(0);
+    const graces = [...result.stdout.matchAll(/stop_grace_period: (\d+)s/g)].map((m) =>
+      Number(m[1]),
+    );
+    // server and server-2: docker-compose 1.29 lists every service, whatever the profile.
+    expect(graces).toHaveLength(2);
+    for (const seconds of graces) expect(seconds * 1000).toBeGreaterThan(SHUTDOWN_GRACE_MS);
+  });
+
+  it('runs a second replica with the replica profile, Caddy sending to both', () => {
+    const upstreams = {
+      COMPOSE_PROFILES: 'replica',
+      OPTRALIS_PUBLIC_UPSTREAMS: 'server:8080 server-2:8080',
+      OPTRALIS_AGENT_UPSTREAMS: 'server:8443 server-2:8443',
+    };
+    const result = compose({ ...ENV, ...upstreams }, ['config']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('container_name: optralis-api-2');
+    expect(result.stdout).toContain('OPTRALIS_AGENT_UPSTREAM: server:8443 server-2:8443');
+    // Both replicas run the one image, against the same CA directory.
+    expect(result.stdout.match(/image: optralis-server:local/g)).toHaveLength(2);
+    expect(result.stdout.match(/\/etc\/optralis\/ca:\/etc\/optralis\/ca:rw/g)).toHaveLength(2);
   });
 
   it('the Caddyfile names each CA file the server writes for the proxy', () => {
