@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import ignore from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
 import { PROXY_TRUST_FILES } from '../../packages/server/src/ca';
 import { SHUTDOWN_GRACE_MS } from '../../packages/server/src/cli/serve';
@@ -82,6 +83,22 @@ describe('deployment files', () => {
     const result = compose(rest, ['config', '-q']);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('POSTGRES_PASSWORD');
+  });
+
+  it('keeps every .env out of the build context, as Docker reads .dockerignore', () => {
+    const rules = ignore().add(fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8'));
+    for (const secret of ['.env', 'deploy/.env', 'packages/server/.env', 'deploy/.env.local']) {
+      expect(rules.ignores(secret), secret).toBe(true);
+    }
+    for (const kept of [
+      'deploy/.env.example',
+      'package.json',
+      'package-lock.json',
+      'packages/server/src/server.ts',
+      'packages/dashboard/index.html',
+    ]) {
+      expect(rules.ignores(kept), kept).toBe(false);
+    }
   });
 
   it('the image copies only what the build produces, and the context leaves bulk out', () => {
