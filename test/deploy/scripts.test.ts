@@ -92,6 +92,7 @@ describe('scripts/init-agent-ca.sh', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(fs.statSync(path.join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expectOwnedByContainer(dir, first);
     const certificate = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
     expect(fs.readFileSync(path.join(dir, 'ca-bundle.crt'), 'utf8')).toBe(certificate);
 
@@ -108,5 +109,43 @@ describe('scripts/init-agent-ca.sh', () => {
       .readdirSync(path.dirname(dir))
       .filter((name) => /^ca\.backup\.\d{8}-\d{6}$/.test(name));
     expect(backups).toHaveLength(1);
+    // The rewritten files are the container's too, not root's.
+    expectOwnedByContainer(dir, forced);
+  });
+
+  it('gives the CA to whoever --owner names', () => {
+    const dir = path.join(tempDir('etc'), 'ca');
+    const uid = process.getuid?.() ?? 0;
+    const result = spawnSync(
+      'bash',
+      ['scripts/init-agent-ca.sh', '--dir', dir, '--owner', `${uid}:${process.getgid?.() ?? 0}`],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(fs.statSync(path.join(dir, 'ca.key')).uid).toBe(uid);
+    expect(result.stderr).toBe('');
   });
 });
+
+/**
+ * Run as root (as the guide says), the CA belongs to the server container's user 10001 unless
+ * --owner says otherwise; run as anyone else, the script cannot give it away and says so.
+ */
+function expectOwnedByContainer(dir: string, result: { stdout: string; stderr: string }) {
+  if (process.getuid?.() !== 0) {
+    expect(result.stderr).toContain('cannot read it');
+    return;
+  }
+  for (const file of [
+    '',
+    'ca.key',
+    'ca.crt',
+    'ca-bundle.crt',
+    'trusted',
+    'trusted/agent-ca-1.crt',
+  ]) {
+    const stat = fs.statSync(path.join(dir, file));
+    expect({ file, uid: stat.uid, gid: stat.gid }).toEqual({ file, uid: 10001, gid: 10001 });
+  }
+  expect(result.stdout).toContain('giving');
+}
