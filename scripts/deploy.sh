@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Deploys Optralis on the server that runs deploy/docker-compose.yml: pulls the repository,
-# builds the Linux agents, rebuilds and restarts the containers. Stops at the first failure.
+# brings node_modules in step with it, builds the Linux agents, rebuilds and restarts the
+# containers. Stops at the first failure.
 set -euo pipefail
 
 usage() {
@@ -58,11 +59,18 @@ main() {
   echo "== 1. source"
   if [ "$skip_git" = 1 ]; then echo "skipped (--skip-git)"; else run git pull --ff-only; fi
 
-  echo "== 2. Linux agents $version ($channel)"
+  echo "== 2. npm dependencies"
+  # The agents are built with the host's node and node_modules, which a pull may have left
+  # behind package-lock.json. Also with --skip-git (the tree may have changed by other means):
+  # setup.sh does nothing when the lockfile is the one last installed.
+  # shellcheck disable=SC2086 # OPTRALIS_SETUP may hold a command and its arguments.
+  run ${OPTRALIS_SETUP:-bash scripts/setup.sh} --node-only
+
+  echo "== 3. Linux agents $version ($channel)"
   # shellcheck disable=SC2086 # OPTRALIS_BUILD_AGENT may hold a command and its arguments.
   run ${OPTRALIS_BUILD_AGENT:-bash scripts/build-agent.sh} -v "$version" -c "$channel"
 
-  echo "== 3. containers"
+  echo "== 4. containers"
   if [ "$skip_api" = 1 ] && [ "$skip_dashboard" = 1 ]; then
     echo "skipped (--skip-api --skip-dashboard: agents only)"
     return 0

@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import ignore from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
+import { PROXY_TRUST_FILES } from '../../packages/server/src/ca';
+import { SHUTDOWN_GRACE_MS } from '../../packages/server/src/cli/serve';
 import { REPO_ROOT } from '../support/paths';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
@@ -32,9 +35,47 @@ describe('deployment files', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('container_name: optralis-api');
     expect(result.stdout).toContain('container_name: optralis-caddy');
-    expect(result.stdout).toContain('/etc/caddy/optralis-agent-ca.crt');
+    // The directory of one-file-per-CA copies, never the bundle file alone: the server replaces
+    // files by rename, and a file bound on its own keeps showing Caddy the old one.
+    expect(result.stdout).toContain('/etc/optralis/ca/trusted:/etc/caddy/optralis-agent-ca:ro');
+    expect(result.stdout).not.toContain('ca-bundle.crt');
+    expect(result.stdout).toMatch(/image: caddy:2\.\d+/);
     expect(result.stdout).toContain('OPTRALIS_TRUSTED_PROXIES: 172.30.0.0/24');
     expect(result.stdout).toContain('subnet: 172.30.0.0/24');
+  });
+
+  it('gives the server longer to stop than its own shutdown grace', () => {
+    const result = compose(ENV, ['config']);
+    expect(result.status, result.stderr).toBe(0);
+    const graces = [...result.stdout.matchAll(/stop_grace_period: (\d+)s/g)].map((m) =>
+      Number(m[1]),
+    );
+    // server and server-2: docker-compose 1.29 lists every service, whatever the profile.
+    expect(graces).toHaveLength(2);
+    for (const seconds of graces) expect(seconds * 1000).toBeGreaterThan(SHUTDOWN_GRACE_MS);
+  });
+
+  it('runs a second replica with the replica profile, Caddy sending to both', () => {
+    const upstreams = {
+      COMPOSE_PROFILES: 'replica',
+      OPTRALIS_PUBLIC_UPSTREAMS: 'server:8080 server-2:8080',
+      OPTRALIS_AGENT_UPSTREAMS: 'server:8443 server-2:8443',
+    };
+    const result = compose({ ...ENV, ...upstreams }, ['config']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('container_name: optralis-api-2');
+    expect(result.stdout).toContain('OPTRALIS_AGENT_UPSTREAM: server:8443 server-2:8443');
+    // Both replicas run the one image, against the same CA directory.
+    expect(result.stdout.match(/image: optralis-server:local/g)).toHaveLength(2);
+    expect(result.stdout.match(/\/etc\/optralis\/ca:\/etc\/optralis\/ca:rw/g)).toHaveLength(2);
+  });
+
+  it('the Caddyfile names each CA file the server writes for the proxy', () => {
+    const caddyfile = fs.readFileSync(path.join(DEPLOY, 'Caddyfile'), 'utf8');
+    const named = [...caddyfile.matchAll(/^\s*trusted_ca_cert_file \S+\/([^/\s]+)$/gm)].map(
+      (match) => match[1],
+    );
+    expect(named).toEqual([...PROXY_TRUST_FILES]);
   });
 
   it('refuses to start without its secrets, naming the missing one', () => {
@@ -42,6 +83,22 @@ describe('deployment files', () => {
     const result = compose(rest, ['config', '-q']);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('POSTGRES_PASSWORD');
+  });
+
+  it('keeps every .env out of the build context, as Docker reads .dockerignore', () => {
+    const rules = ignore().add(fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8'));
+    for (const secret of ['.env', 'deploy/.env', 'packages/server/.env', 'deploy/.env.local']) {
+      expect(rules.ignores(secret), secret).toBe(true);
+    }
+    for (const kept of [
+      'deploy/.env.example',
+      'package.json',
+      'package-lock.json',
+      'packages/server/src/server.ts',
+      'packages/dashboard/index.html',
+    ]) {
+      expect(rules.ignores(kept), kept).toBe(false);
+    }
   });
 
   it('the image copies only what the build produces, and the context leaves bulk out', () => {

@@ -9,7 +9,7 @@ import { tempDir } from '../support/server';
 function recordingPath(failing: string[] = []): { bin: string; log: string } {
   const bin = tempDir('bin');
   const log = path.join(bin, 'calls.log');
-  for (const name of ['git', 'docker', 'build-agent']) {
+  for (const name of ['git', 'docker', 'setup', 'build-agent']) {
     const status = failing.includes(name) ? 1 : 0;
     fs.writeFileSync(
       path.join(bin, name),
@@ -27,6 +27,7 @@ function deploy(args: string[], failing: string[] = []) {
     env: {
       PATH: `${bin}:${process.env.PATH ?? ''}`,
       OPTRALIS_BUILD_AGENT: path.join(bin, 'build-agent'),
+      OPTRALIS_SETUP: path.join(bin, 'setup'),
     },
     encoding: 'utf8',
   });
@@ -43,11 +44,12 @@ describe('scripts/deploy.sh', () => {
     expect(result.status, result.stdout).toBe(0);
   });
 
-  it('pulls, builds the agents, rebuilds the server and restarts Caddy, in that order', () => {
+  it('pulls, refreshes node_modules, builds the agents, rebuilds the server, restarts Caddy', () => {
     const result = deploy(['--agent-version', '1.2.3', '--channel', 'beta']);
     expect(result.status, result.stderr).toBe(0);
     expect(result.calls).toEqual([
       'git pull --ff-only',
+      'setup --node-only',
       'build-agent -v 1.2.3 -c beta',
       'docker compose -f deploy/docker-compose.yml build server',
       'docker compose -f deploy/docker-compose.yml up -d server',
@@ -59,14 +61,23 @@ describe('scripts/deploy.sh', () => {
   it('stops at the first failure', () => {
     const result = deploy(['--agent-version', '1.2.3'], ['build-agent']);
     expect(result.status).not.toBe(0);
-    expect(result.calls).toEqual(['git pull --ff-only', 'build-agent -v 1.2.3 -c stable']);
+    expect(result.calls).toEqual([
+      'git pull --ff-only',
+      'setup --node-only',
+      'build-agent -v 1.2.3 -c stable',
+    ]);
+    // Agents are never built against node_modules that could not be brought up to date.
+    const stale = deploy(['--agent-version', '1.2.3'], ['setup']);
+    expect(stale.status).not.toBe(0);
+    expect(stale.calls).toEqual(['git pull --ff-only', 'setup --node-only']);
   });
 
   it('builds only the agents with --skip-api --skip-dashboard --skip-git', () => {
     const result = deploy(['--skip-api', '--skip-dashboard', '--skip-git']);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.calls).toHaveLength(1);
-    expect(result.calls[0]).toMatch(/^build-agent -v \S+ -c stable$/);
+    expect(result.calls).toHaveLength(2);
+    expect(result.calls[0]).toBe('setup --node-only');
+    expect(result.calls[1]).toMatch(/^build-agent -v \S+ -c stable$/);
   });
 
   it('says that there is no AI service, and refuses unknown options', () => {
@@ -92,6 +103,7 @@ describe('scripts/init-agent-ca.sh', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(fs.statSync(path.join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expectOwnedByContainer(dir, first);
     const certificate = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
     expect(fs.readFileSync(path.join(dir, 'ca-bundle.crt'), 'utf8')).toBe(certificate);
 
@@ -108,5 +120,43 @@ describe('scripts/init-agent-ca.sh', () => {
       .readdirSync(path.dirname(dir))
       .filter((name) => /^ca\.backup\.\d{8}-\d{6}$/.test(name));
     expect(backups).toHaveLength(1);
+    // The rewritten files are the container's too, not root's.
+    expectOwnedByContainer(dir, forced);
+  });
+
+  it('gives the CA to whoever --owner names', () => {
+    const dir = path.join(tempDir('etc'), 'ca');
+    const uid = process.getuid?.() ?? 0;
+    const result = spawnSync(
+      'bash',
+      ['scripts/init-agent-ca.sh', '--dir', dir, '--owner', `${uid}:${process.getgid?.() ?? 0}`],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(fs.statSync(path.join(dir, 'ca.key')).uid).toBe(uid);
+    expect(result.stderr).toBe('');
   });
 });
+
+/**
+ * Run as root (as the guide says), the CA belongs to the server container's user 10001 unless
+ * --owner says otherwise; run as anyone else, the script cannot give it away and says so.
+ */
+function expectOwnedByContainer(dir: string, result: { stdout: string; stderr: string }) {
+  if (process.getuid?.() !== 0) {
+    expect(result.stderr).toContain('cannot read it');
+    return;
+  }
+  for (const file of [
+    '',
+    'ca.key',
+    'ca.crt',
+    'ca-bundle.crt',
+    'trusted',
+    'trusted/agent-ca-1.crt',
+  ]) {
+    const stat = fs.statSync(path.join(dir, file));
+    expect({ file, uid: stat.uid, gid: stat.gid }).toEqual({ file, uid: 10001, gid: 10001 });
+  }
+  expect(result.stdout).toContain('giving');
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rotateCa, x509 } from '../../packages/server/src/ca';
+import { activateCa, rotateCa, x509 } from '../../packages/server/src/ca';
 import { loadConfig } from '../../packages/server/src/config';
 import { type RunningServer, reloadCaTrust, startServer } from '../../packages/server/src/server';
 import { enrollTestMachine, newClient } from '../support/machines';
@@ -195,6 +195,8 @@ describe('the agent service over time', () => {
 
     const hosts = ['localhost', '127.0.0.1', '::1'];
     await rotateCa(server.config.caDir, new Date());
+    await reloadCaTrust(server.ctx, server.agentApp, hosts);
+    activateCa(server.config.caDir);
     await reloadCaTrust(server.ctx, server.agentApp, hosts);
     const newIssuer = server.ctx.caTrust.active.certificate.subject;
     await eventually(async () => {

@@ -52,24 +52,51 @@ describe('CA rotation on a running server', () => {
     return new x509.X509Certificate(pem).issuer;
   }
 
-  async function waitForIssuerChange(from: string): Promise<Enrolled> {
+  /** Enrolls probes until the server shows the change `done` looks for (it polls every 5 s). */
+  async function waitForServer(done: (machine: Enrolled) => boolean): Promise<Enrolled> {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const machine = await enroll(`probe-${attempt}`);
-      if (issuerOf(machine.cert) !== from) return machine;
+      const machine = await enroll(`probe-${attempt}-${Math.random().toString(36).slice(2, 6)}`);
+      if (done(machine)) return machine;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    throw new Error('the server never picked up the rotation');
+    throw new Error('the server never picked up the CA change');
   }
 
-  it('keeps old machines working, issues from the new CA, and retires safely', async () => {
+  async function status() {
+    return json<{ rotation: string; issuing: { subject: string } }>(
+      await optralis(['--json', 'ca', 'status'], server.env),
+    );
+  }
+
+  it('publishes the new CA, then issues from it, and retires the old one safely', async () => {
     const old = await enroll('before-rotation');
     const oldIssuer = issuerOf(old.cert);
     expect((await health(old)).status).toBe(200);
+    expect((await status()).rotation).toBe('none');
+
+    const refusedEarly = await optralis(['--json', 'ca', 'activate'], server.env);
+    expect(refusedEarly.code).toBe(1);
+    expect(refusedEarly.stderr).toContain('ca rotate');
 
     const rotated = await optralis(['--json', 'ca', 'rotate'], server.env);
     expect(rotated.code, rotated.stderr).toBe(0);
-    const fresh = await waitForIssuerChange(oldIssuer);
-    // New machines get the bundle of both CAs, since the listener still shows the old one.
+    // Step 1 publishes: new machines are given both CAs, but still a certificate of the old one.
+    const published = await waitForServer(
+      (machine) => x509.PemConverter.decode(machine.ca).length === 2,
+    );
+    expect(issuerOf(published.cert)).toBe(oldIssuer);
+    expect((await status()).rotation).toBe('published');
+    const notYet = await optralis(['--json', 'ca', 'retire', '--force'], server.env);
+    expect(notYet.code).toBe(1);
+    expect(notYet.stderr).toContain('ca activate');
+
+    const activated = await optralis(['--json', 'ca', 'activate'], server.env);
+    expect(activated.code, activated.stderr).toBe(0);
+    expect(json<{ machines_to_renew: number }>(activated).machines_to_renew).toBeGreaterThanOrEqual(
+      2,
+    );
+    const fresh = await waitForServer((machine) => issuerOf(machine.cert) !== oldIssuer);
+    expect(issuerOf(fresh.cert)).toBe((await status()).issuing.subject);
     expect(x509.PemConverter.decode(fresh.ca)).toHaveLength(2);
     expect((await health(fresh)).status).toBe(200);
     expect((await health(old)).status).toBe(200);
@@ -92,5 +119,6 @@ describe('CA rotation on a running server', () => {
     }
     expect(oldStatus).not.toBe(200);
     expect((await health(fresh)).status).toBe(200);
+    expect((await status()).rotation).toBe('none');
   });
 });

@@ -1,20 +1,69 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initCa, issueServerCertificate, loadCa } from '../../packages/server/src/ca';
+import {
+  EC_P256,
+  exportPrivateKeyPem,
+  initCa,
+  issueMachineCertificate,
+  issueServerCertificate,
+  loadCa,
+  NEXT_DIR,
+  PROXY_TRUST_DIR,
+  subtle,
+  x509,
+} from '../../packages/server/src/ca';
 import { REPO_ROOT } from '../support/paths';
 import { freePort, waitForPort } from '../support/ports';
-import { json, optralis, optralisAgent } from '../support/processes';
+import { agentBundle, json, optralis, optralisAgent } from '../support/processes';
 import { startTestServer, type TestServer, tempDir } from '../support/server';
+
+const execFileAsync = promisify(execFile);
+
+/** Runs a program to its end; a failure throws with its output. */
+async function run(file: string, args: string[], options: { env: Record<string, string> }) {
+  await execFileAsync(file, args, { ...options, encoding: 'utf8' });
+}
+
+/** The agent service, running until stopped, with a heartbeat every second. */
+function startAgent(configDir: string) {
+  const file = path.join(configDir, 'config.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), interval: 1 }),
+  );
+  const child = spawn(process.execPath, [agentBundle(), 'run', '--config-dir', configDir], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Polls `check` until it gives a value; the bound only guards against a hang. */
+async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`never happened: ${what}`);
+}
 
 interface Identity {
   cert: string;
   key: string;
   ca: string;
   machineId: string;
+  configDir: string;
 }
 
 /** One request through Caddy's agent site, optionally with a client certificate. */
@@ -42,9 +91,17 @@ function throughCaddy(
   });
 }
 
+const CADDY_CONFIG = [
+  '--config',
+  path.join(REPO_ROOT, 'deploy/Caddyfile'),
+  '--adapter',
+  'caddyfile',
+];
+
 describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
   let server: TestServer;
   let caddy: ChildProcess;
+  let caddyEnv: Record<string, string>;
   let caddyLog = '';
   let agentSite: string;
   let dashboardSite: string;
@@ -77,30 +134,28 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
     });
     fs.writeFileSync(path.join(dir, 'site.crt'), site.certificatePem);
     fs.writeFileSync(path.join(dir, 'site.key'), site.keyPem);
-    fs.writeFileSync(path.join(dir, 'optralis-agent-ca.crt'), server.ctx.ca.certificatePem);
-    caddy = spawn(
-      'caddy',
-      ['run', '--config', path.join(REPO_ROOT, 'deploy/Caddyfile'), '--adapter', 'caddyfile'],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir,
-          XDG_DATA_HOME: path.join(dir, 'data'),
-          XDG_CONFIG_HOME: path.join(dir, 'config'),
-          CADDY_ADMIN: 'off',
-          CADDY_HTTP_PORT: String(await freePort()),
-          CADDY_HTTPS_PORT: String(agentPort),
-          CADDY_GLOBAL_OPTIONS: 'auto_https disable_redirects',
-          OPTRALIS_DASHBOARD_SITE: dashboardSite,
-          OPTRALIS_PUBLIC_UPSTREAM: `127.0.0.1:${publicPort}`,
-          OPTRALIS_AGENT_SITE: agentSite,
-          OPTRALIS_AGENT_SITE_CERTIFICATE: `${dir}/site.crt ${dir}/site.key`,
-          OPTRALIS_AGENT_CA_FILE: path.join(dir, 'optralis-agent-ca.crt'),
-          OPTRALIS_AGENT_UPSTREAM: `[::1]:${serverAgentPort}`,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    caddyEnv = {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      XDG_DATA_HOME: path.join(dir, 'data'),
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      // The admin endpoint is what "caddy reload" talks to after a CA rotation step.
+      CADDY_ADMIN: `localhost:${await freePort()}`,
+      CADDY_HTTP_PORT: String(await freePort()),
+      CADDY_HTTPS_PORT: String(agentPort),
+      CADDY_GLOBAL_OPTIONS: 'auto_https disable_redirects',
+      OPTRALIS_DASHBOARD_SITE: dashboardSite,
+      OPTRALIS_PUBLIC_UPSTREAM: `127.0.0.1:${publicPort}`,
+      OPTRALIS_AGENT_SITE: agentSite,
+      OPTRALIS_AGENT_SITE_CERTIFICATE: `${dir}/site.crt ${dir}/site.key`,
+      // The one-file-per-CA copies the server keeps, as the compose file mounts them.
+      OPTRALIS_AGENT_CA_DIR: path.join(server.config.caDir, PROXY_TRUST_DIR),
+      OPTRALIS_AGENT_UPSTREAM: `[::1]:${serverAgentPort}`,
+    };
+    caddy = spawn('caddy', ['run', ...CADDY_CONFIG], {
+      env: caddyEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     caddy.stderr?.on('data', (chunk: Buffer) => {
       caddyLog += chunk.toString();
     });
@@ -148,6 +203,7 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
       key: fs.readFileSync(path.join(configDir, 'client.key'), 'utf8'),
       ca: fs.readFileSync(path.join(configDir, 'ca.crt'), 'utf8'),
       machineId: json<{ machine_id: string }>(enrolled).machine_id,
+      configDir,
     };
   }
 
@@ -200,5 +256,72 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
     expect(((await direct.json()) as { error: { code: string } }).error.code).toBe(
       'client_certificate_required',
     );
+  });
+
+  /** What the operator runs after each CA step: Caddy reads the CA files when it loads. */
+  async function reloadCaddy(): Promise<void> {
+    await run('caddy', ['reload', ...CADDY_CONFIG], { env: caddyEnv });
+  }
+
+  /** A client certificate from the CA in `caDir`, for a machine the server does not know. */
+  async function strangerFrom(caDir: string) {
+    const ca = await loadCa(caDir);
+    const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const publicKey = new x509.PublicKey(await subtle.exportKey('spki', keys.publicKey));
+    const issued = await issueMachineCertificate(
+      ca,
+      publicKey,
+      { clientId: 'stranger', machineId: 'stranger' },
+      { now: new Date(), lifetimeDays: 1 },
+    );
+    return { cert: issued.pem, key: await exportPrivateKeyPem(keys.privateKey) };
+  }
+
+  it('goes through a CA rotation: both CAs accepted, the agent renews, the old CA refused', async () => {
+    const caDir = server.config.caDir;
+    // Caddy's own site certificate comes from the first CA; requests here trust it for that.
+    const siteCa = fs.readFileSync(path.join(caDir, 'ca.crt'), 'utf8');
+    const oldAgent = await enrollThroughCaddy('proxied-rotation-old');
+    const renewing = await enrollThroughCaddy('proxied-rotation');
+    const oldIssuer = new x509.X509Certificate(renewing.cert).issuer;
+
+    const rotated = await optralis(['--json', 'ca', 'rotate'], server.env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const stranger = await strangerFrom(path.join(caDir, NEXT_DIR));
+    const probe = () => throughCaddy(`${agentSite}/health`, { ...stranger, ca: siteCa });
+    // Until it reloads, Caddy knows only the first CA.
+    await expect(probe()).rejects.toThrow();
+
+    await reloadCaddy();
+    // The new CA now passes Caddy; the server, once it has seen the rotation, answers itself.
+    const answered = await eventually(async () => {
+      const answer = await probe().catch(() => undefined);
+      return answer?.body.error ? answer : undefined;
+    }, 'Caddy to accept a certificate of the next CA');
+    expect(answered.status).toBe(401);
+    expect((await throughCaddy(`${agentSite}/health`, { ...oldAgent, ca: siteCa })).status).toBe(
+      200,
+    );
+
+    const activated = await optralis(['--json', 'ca', 'activate'], server.env);
+    expect(activated.code, activated.stderr).toBe(0);
+    const newIssuer = (await loadCa(caDir)).certificate.subject;
+    const agent = startAgent(renewing.configDir);
+    const renewed = await eventually(async () => {
+      const pem = fs.readFileSync(path.join(renewing.configDir, 'client.crt'), 'utf8');
+      return new x509.X509Certificate(pem).issuer === newIssuer ? pem : undefined;
+    }, 'the agent to renew onto the new CA through Caddy').finally(() => agent.stop());
+    expect(newIssuer).not.toBe(oldIssuer);
+    const key = fs.readFileSync(path.join(renewing.configDir, 'client.key'), 'utf8');
+
+    const retired = await optralis(['--json', 'ca', 'retire', '--force'], server.env);
+    expect(retired.code, retired.stderr).toBe(0);
+    await reloadCaddy();
+    const after = await throughCaddy(`${agentSite}/health`, { cert: renewed, key, ca: siteCa });
+    expect(after.status).toBe(200);
+    expect(after.body.machine_id).toBe(renewing.machineId);
+    await expect(
+      throughCaddy(`${agentSite}/health`, { ...oldAgent, ca: siteCa }),
+    ).rejects.toThrow();
   });
 });

@@ -17,7 +17,7 @@ import {
   listenerIssuer,
   loadCaTrust,
 } from './ca';
-import { CA_BUNDLE_FILE } from './ca/authority';
+import { CA_BUNDLE_FILE, trustedCaPems, writeProxyTrust } from './ca/authority';
 import { loopbackUrl, type ServerConfig } from './config';
 import type { AppContext } from './context';
 import { openDatabase } from './db/database';
@@ -67,6 +67,10 @@ export async function startServer(
     );
   }
   const trust = await loadCaTrust(config.caDir);
+  // A CA directory made before the proxy's one-file-per-CA copies existed gets them now.
+  if (writeProxyTrust(config.caDir, trustedCaPems(config.caDir))) {
+    log.info({ caDir: config.caDir }, 'wrote the proxy trust files');
+  }
   const releaseKey = openReleaseKey(config.releaseKeyDir, log);
   const ca = trust.active;
   // Builds land here; an empty directory is a valid start (readiness checks it is readable).

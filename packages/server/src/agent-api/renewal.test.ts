@@ -4,7 +4,7 @@ import { agentRequest } from '../../../../test/support/https';
 import { enrollTestMachine, newClient, type TestMachine } from '../../../../test/support/machines';
 import { startTestServer, type TestServer } from '../../../../test/support/server';
 import { createKeyAndRequest } from '../../../agent/src/crypto';
-import { rotateCa, x509 } from '../ca';
+import { activateCa, rotateCa, x509 } from '../ca';
 import { revokeMachine } from '../machines/store';
 import { reloadCaTrust } from '../server';
 import { renewalsPerDay } from './renewal';
@@ -131,23 +131,39 @@ describe('renewal during a CA rotation', () => {
     await server?.stop();
   });
 
-  it('hands the new trust bundle out and moves the machine onto the new CA', async () => {
+  it('hands the new trust bundle out at once, and moves the machine onto the new CA once activated', async () => {
     const machine = await enrollTestMachine(server, await newClient(server), 'rotate-01');
     const settled = await beat(server, machine, { ca_bundle_sha256: sha256(machine.ca) });
     expect(settled.body).toEqual({ status: 'ok' });
 
+    const hosts = ['localhost', '127.0.0.1', '::1'];
     await rotateCa(server.config.caDir, new Date());
-    await reloadCaTrust(server.ctx, server.agentApp, ['localhost', '127.0.0.1', '::1']);
-    const told = await beat(server, machine, { ca_bundle_sha256: sha256(machine.ca) });
+    await reloadCaTrust(server.ctx, server.agentApp, hosts);
+    // Published, not yet issuing: the machine learns the bundle but need not renew.
+    const published = await beat(server, machine, { ca_bundle_sha256: sha256(machine.ca) });
+    expect(published.status).toBe(200);
+    expect(published.body.renew).toBeUndefined();
+    expect(x509.PemConverter.decode(published.body.ca_bundle as string)).toHaveLength(2);
+    const early = await renew(server, { ...machine, ca: published.body.ca_bundle as string });
+    expect(new x509.X509Certificate((early.renewed as Renewed).cert).issuer).toBe(
+      server.ctx.caTrust.active.certificate.subject,
+    );
+    expect(server.ctx.caTrust.next).toBeDefined();
+
+    activateCa(server.config.caDir);
+    await reloadCaTrust(server.ctx, server.agentApp, hosts);
+    const told = await beat(server, early.renewed as Renewed, {
+      ca_bundle_sha256: sha256(machine.ca),
+    });
     expect(told.status).toBe(200);
     expect(told.body.renew).toBe(true);
     const bundle = told.body.ca_bundle as string;
     expect(bundle).toBe(server.ctx.caTrust.bundlePem);
     expect(x509.PemConverter.decode(bundle)).toHaveLength(2);
     // An agent that does not say which bundle it holds is not sent one.
-    expect((await beat(server, machine)).body.ca_bundle).toBeUndefined();
+    expect((await beat(server, early.renewed as Renewed)).body.ca_bundle).toBeUndefined();
 
-    const result = await renew(server, { ...machine, ca: bundle });
+    const result = await renew(server, { ...(early.renewed as Renewed), ca: bundle });
     expect(result.status).toBe(200);
     const renewed = result.renewed as Renewed;
     expect(new x509.X509Certificate(renewed.cert).issuer).toBe(

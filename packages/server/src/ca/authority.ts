@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -12,8 +13,18 @@ import {
 export const CA_KEY_FILE = 'ca.key';
 export const CA_CERT_FILE = 'ca.crt';
 export const CA_BUNDLE_FILE = 'ca-bundle.crt';
+/** The next CA during a rotation: trusted (published) but not issuing until `ca activate`. */
+export const NEXT_DIR = 'next';
 /** The CA being replaced during a rotation, still trusted until `ca retire`. */
 export const PREVIOUS_DIR = 'previous';
+/**
+ * One file per trusted CA for the proxy, in a directory of their own that holds no key (the
+ * proxy is given this directory, never the CA's). Caddy 2.6 reads only the first certificate of a
+ * `trusted_ca_cert_file`, so deploy/Caddyfile names each of these files. At most two CAs are
+ * trusted at once; outside a rotation the second file repeats the first.
+ */
+export const PROXY_TRUST_DIR = 'trusted';
+export const PROXY_TRUST_FILES = ['agent-ca-1.crt', 'agent-ca-2.crt'] as const;
 const CA_LIFETIME_YEARS = 10;
 
 /** The loaded certificate authority that signs every machine certificate. */
@@ -48,6 +59,7 @@ export async function initCa(
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   // A forced re-initialisation trusts only the new CA: every agent must be reinstalled.
   fs.rmSync(path.join(dir, PREVIOUS_DIR), { recursive: true, force: true });
+  fs.rmSync(path.join(dir, NEXT_DIR), { recursive: true, force: true });
   writeCaFiles(dir, made);
   writeTrustBundle(dir);
   return { status: 'created', dir, backup, notAfter: made.notAfter };
@@ -90,17 +102,41 @@ export function writeCaFiles(dir: string, ca: { certificatePem: string; keyPem: 
   writeFileAtomic(path.join(dir, CA_CERT_FILE), `${ca.certificatePem.trim()}\n`, 0o644);
 }
 
+/** The PEM of every CA whose machine certificates are accepted: issuing, next, previous. */
+export function trustedCaPems(dir: string): string[] {
+  return [CA_CERT_FILE, path.join(NEXT_DIR, CA_CERT_FILE), path.join(PREVIOUS_DIR, CA_CERT_FILE)]
+    .map((file) => path.join(dir, file))
+    .filter((file) => fs.existsSync(file))
+    .map((file) => `${fs.readFileSync(file, 'utf8').trim()}\n`);
+}
+
 /**
- * `ca-bundle.crt`: every CA whose machine certificates are accepted, the active one first. The
- * proxy trusts it (Caddy's `trusted_ca_cert_file`) and agents receive it during a rotation.
+ * `ca-bundle.crt`: every trusted CA, the issuing one first; agents receive it in heartbeat
+ * answers. The proxy's one-file-per-CA copies (`trusted/`) are written with it.
  */
 export function writeTrustBundle(dir: string): string {
-  const pems = [path.join(dir, CA_CERT_FILE), path.join(dir, PREVIOUS_DIR, CA_CERT_FILE)]
-    .filter((file) => fs.existsSync(file))
-    .map((file) => fs.readFileSync(file, 'utf8').trim());
-  const bundle = `${pems.join('\n')}\n`;
+  const pems = trustedCaPems(dir);
+  const bundle = pems.join('');
+  writeProxyTrust(dir, pems);
   writeFileAtomic(path.join(dir, CA_BUNDLE_FILE), bundle, 0o644);
   return bundle;
+}
+
+/** Writes `trusted/agent-ca-N.crt` where they differ from the trusted CAs; true if it wrote. */
+export function writeProxyTrust(dir: string, pems: string[]): boolean {
+  assert(pems.length >= 1 && pems.length <= PROXY_TRUST_FILES.length, 'one or two trusted CAs');
+  const proxyDir = path.join(dir, PROXY_TRUST_DIR);
+  // Readable by the proxy's own user: these are public certificates.
+  fs.mkdirSync(proxyDir, { recursive: true, mode: 0o755 });
+  let wrote = false;
+  PROXY_TRUST_FILES.forEach((name, index) => {
+    const file = path.join(proxyDir, name);
+    const pem = pems[index] ?? pems[0] ?? '';
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === pem) return;
+    writeFileAtomic(file, pem, 0o644);
+    wrote = true;
+  });
+  return wrote;
 }
 
 export async function loadCa(dir: string): Promise<CertificateAuthority> {

@@ -1,13 +1,28 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initCa, loadCa, PREVIOUS_DIR, RotationError, retireCa, rotateCa, x509 } from '../ca';
+import {
+  activateCa,
+  caExists,
+  initCa,
+  loadCa,
+  loadCaTrust,
+  PREVIOUS_DIR,
+  PROXY_TRUST_DIR,
+  RotationError,
+  retireCa,
+  rotateCa,
+  x509,
+} from '../ca';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { CliError, emit } from './output';
 
-/** Machines whose newest valid certificate was signed by the CA about to be retired. */
-async function machinesOnPreviousCa(caDir: string, now: Date): Promise<string[]> {
-  const previous = await loadCa(path.join(caDir, PREVIOUS_DIR));
+/** What the operator runs so that Caddy reads the CA files again (deploy/docker-compose.yml). */
+const PROXY_RELOAD = 'docker exec optralis-caddy caddy reload --config /etc/caddy/Caddyfile';
+
+/** Machines whose newest valid certificate was signed by the CA in `caDir`. */
+async function machinesOnCa(caDir: string, now: Date): Promise<string[]> {
+  const previous = await loadCa(caDir);
   const { db } = await openDatabase(loadConfig());
   try {
     const rows = await db
@@ -63,29 +78,50 @@ export function registerCa(program: Command, json: () => boolean): void {
     });
 
   ca.command('rotate')
-    .description('start a CA rotation: a new CA issues, the current one stays trusted')
+    .description('rotation step 1: publish a new CA (trusted, not yet issuing)')
     .option('--dir <dir>', 'CA directory (default: OPTRALIS_CA_DIR or DATA_DIR/ca)')
     .action(async (options: { dir?: string }) => {
       const dir = options.dir ?? loadConfig().caDir;
       const result = await rotateCa(dir, new Date()).catch(rethrowRotation);
       emit(json(), { ...result, notAfter: result.notAfter.toISOString() }, () =>
         [
-          `A new CA issues certificates from now on (valid until ${result.notAfter.toISOString()}).`,
-          'The previous CA stays trusted. Running servers pick the change up within seconds;',
-          `give the proxy the new ${path.join(dir, 'ca-bundle.crt')} (restart Caddy). Agents`,
-          'renew onto the new CA at their next heartbeat; then run "optralis ca retire".',
+          `A new CA is published (valid until ${result.notAfter.toISOString()}); the current CA`,
+          'still issues every certificate. Running servers and agents pick the new trust bundle',
+          `up within seconds. Reload the proxy so that it trusts the new CA (files in`,
+          `${path.join(dir, PROXY_TRUST_DIR)}): ${PROXY_RELOAD}`,
+          'Then run "optralis ca activate".',
         ].join('\n'),
       );
     });
 
+  ca.command('activate')
+    .description('rotation step 2: the new CA issues, agents renew onto it')
+    .option('--dir <dir>', 'CA directory (default: OPTRALIS_CA_DIR or DATA_DIR/ca)')
+    .action(async (options: { dir?: string }) => {
+      const dir = options.dir ?? loadConfig().caDir;
+      const result = rotationStep(() => activateCa(dir));
+      const renewing = await machinesOnCa(path.join(dir, PREVIOUS_DIR), new Date());
+      emit(
+        json(),
+        { ...result, notAfter: result.notAfter.toISOString(), machines_to_renew: renewing.length },
+        () =>
+          [
+            'The new CA issues certificates from now on; the previous one stays trusted.',
+            `${renewing.length} machine(s) renew onto the new CA at their next heartbeat.`,
+            'When they have, run "optralis ca retire".',
+          ].join('\n'),
+      );
+    });
+
   ca.command('retire')
-    .description('end a CA rotation: stop trusting the previous CA')
+    .description('rotation step 3: stop trusting the previous CA')
     .option('--dir <dir>', 'CA directory (default: OPTRALIS_CA_DIR or DATA_DIR/ca)')
     .option('--force', 'retire even though some machines still use the previous CA')
     .action(async (options: { dir?: string; force?: boolean }) => {
       const dir = options.dir ?? loadConfig().caDir;
       const now = new Date();
-      const remaining = await machinesOnPreviousCa(dir, now).catch(rethrowRotation);
+      const previous = path.join(dir, PREVIOUS_DIR);
+      const remaining = caExists(previous) ? await machinesOnCa(previous, now) : [];
       if (remaining.length > 0 && !options.force) {
         throw new CliError(
           `${remaining.length} machine(s) still use a certificate of the previous CA and would ` +
@@ -93,20 +129,55 @@ export function registerCa(program: Command, json: () => boolean): void {
             `--force. First ones: ${remaining.slice(0, 5).join(', ')}`,
         );
       }
-      const result = (() => {
-        try {
-          return retireCa(dir, now);
-        } catch (error) {
-          return rethrowRotation(error);
-        }
-      })();
+      const result = rotationStep(() => retireCa(dir, now));
       emit(json(), { ...result, machines_cut_off: remaining.length }, () =>
         [
           `The previous CA is no longer trusted; its files were moved to ${result.retiredTo}.`,
-          'Restart the proxy so that it reads the new ca-bundle.crt.',
+          `Reload the proxy so that it stops accepting it: ${PROXY_RELOAD}`,
         ].join('\n'),
       );
     });
+
+  ca.command('status')
+    .description('the issuing CA and, during a rotation, the next or previous one')
+    .option('--dir <dir>', 'CA directory (default: OPTRALIS_CA_DIR or DATA_DIR/ca)')
+    .action(async (options: { dir?: string }) => {
+      const dir = options.dir ?? loadConfig().caDir;
+      const trust = await loadCaTrust(dir);
+      const describe = (ca: typeof trust.active | undefined) =>
+        ca && { subject: ca.certificate.subject, not_after: ca.certificate.notAfter.toISOString() };
+      const phase = trust.next ? 'published' : trust.previous ? 'activated' : 'none';
+      const status = {
+        rotation: phase,
+        issuing: describe(trust.active),
+        next: describe(trust.next) ?? null,
+        previous: describe(trust.previous) ?? null,
+      };
+      const steps: Record<string, string> = {
+        none: 'No rotation is under way.',
+        published: 'Step 1 done (rotate): reload the proxy, then run "optralis ca activate".',
+        activated: 'Step 2 done (activate): once agents have renewed, run "optralis ca retire".',
+      };
+      emit(json(), status, () =>
+        [
+          `Issuing: ${status.issuing?.subject} (until ${status.issuing?.not_after})`,
+          status.next ? `Next:    ${status.next.subject} (trusted, not issuing)` : '',
+          status.previous ? `Previous: ${status.previous.subject} (trusted until retired)` : '',
+          steps[phase] ?? '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    });
+}
+
+/** Runs a rotation step, turning its refusal into a CLI error (exit 1 with the reason). */
+function rotationStep<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    return rethrowRotation(error);
+  }
 }
 
 function rethrowRotation(error: unknown): never {

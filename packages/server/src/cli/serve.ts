@@ -106,8 +106,11 @@ async function printEnrollCommand(ctx: AppContext, json: boolean): Promise<void>
   );
 }
 
-/** How long requests in flight may take to finish after SIGTERM. */
-const SHUTDOWN_GRACE_MS = 30_000;
+/**
+ * How long requests in flight may take to finish after SIGTERM (deploy/docker-compose.yml gives
+ * the container longer before it kills it).
+ */
+export const SHUTDOWN_GRACE_MS = 30_000;
 
 function stopOnSignals(server: RunningServer): void {
   let stopping = false;
