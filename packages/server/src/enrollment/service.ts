@@ -1,4 +1,9 @@
-import type { BootstrapRequest, BootstrapResponse } from '@optralis/protocol';
+import type {
+  Architecture,
+  BootstrapRequest,
+  BootstrapResponse,
+  Platform,
+} from '@optralis/protocol';
 import { recordAudit } from '../audit/store';
 import {
   EC_P256,
@@ -20,8 +25,8 @@ import {
 } from '../machines/store';
 import { hashToken } from '../tokens/secret';
 import { tokenRefusal } from '../tokens/service';
-import { findTokenByHash, spendTokenUse } from '../tokens/store';
-import { linuxBinaryUrl } from './binary-url';
+import { findTokenByHash, spendTokenUse, type TokenRow } from '../tokens/store';
+import { agentBinaryUrl } from './binary-url';
 import { type BootstrapMeta, refuse } from './refusal';
 import { anotherMachineAppeared, sameHardware } from './same-hardware';
 
@@ -54,6 +59,7 @@ export async function bootstrap(
   );
   const fingerprint = publicKeyFingerprint(key.publicKey);
   const hardwareId = request.hardware_id ?? null;
+  const platform = machinePlatform(request, token);
 
   // A retry of a request that already succeeded (same token, key and hardware id) gets the
   // same machine back, even when that success spent the token's last use.
@@ -62,13 +68,13 @@ export async function bootstrap(
     if (retried) {
       const channel = request.channel ?? 'stable';
       return response(ctx, token.client_id, retried.machine_id, retried.pem, undefined, {
+        platform,
         arch: request.arch ?? 'amd64',
         channel,
       });
     }
   }
 
-  const platform = request.platform ?? 'linux';
   const refusal = tokenRefusal(token, now, platform);
   if (refusal) return refuse(ctx, token, refusal, meta, now);
 
@@ -152,9 +158,20 @@ export async function bootstrap(
   );
   ctx.log.info({ machineId, clientId: token.client_id, tokenId: token.id }, 'machine enrolled');
   return response(ctx, token.client_id, machineId, issued.pem, key.privateKeyPem, {
+    platform,
     arch: request.arch ?? 'amd64',
     channel,
   });
+}
+
+/**
+ * The machine's platform: the one the request names; else the one its token is scoped to (the
+ * spec's request `{token, hostname, hardware_id, arch}` names none, and a Windows token can only
+ * enroll Windows); else Linux, the platform of the shell installer that sends no platform.
+ */
+function machinePlatform(request: BootstrapRequest, token: TokenRow): Platform {
+  if (request.platform) return request.platform;
+  return token.platform === 'any' ? 'linux' : token.platform;
 }
 
 async function machineKey(csr: string | undefined): Promise<MachineKey> {
@@ -170,8 +187,9 @@ function response(
   machineId: string,
   certificatePem: string,
   privateKeyPem: string | undefined,
-  { arch, channel }: { arch: string; channel: string },
+  target: { platform: Platform; arch: Architecture; channel: string },
 ): BootstrapResponse {
+  const channel = target.channel === 'beta' ? 'beta' : 'stable';
   return {
     client_id: clientId,
     machine_id: machineId,
@@ -180,7 +198,7 @@ function response(
     ca_cert: ctx.caTrust.bundlePem,
     api_url: ctx.urls.agentApiUrl,
     public_url: ctx.urls.publicUrl,
-    binary_url: linuxBinaryUrl(ctx, arch, channel),
+    binary_url: agentBinaryUrl(ctx, { ...target, channel }),
     channel,
     release_key: ctx.releaseKey.info,
   };
