@@ -28,7 +28,7 @@ import { tokenRefusal } from '../tokens/service';
 import { findTokenByHash, spendTokenUse, type TokenRow } from '../tokens/store';
 import { agentBinaryUrl } from './binary-url';
 import { type BootstrapMeta, refuse } from './refusal';
-import { anotherMachineAppeared, sameHardware } from './same-hardware';
+import { anotherMachineAppeared, recordCloneSuspected, sameHardware } from './same-hardware';
 
 interface MachineKey {
   publicKey: x509.PublicKey;
@@ -94,7 +94,12 @@ export async function bootstrap(
     const appeared = hardwareId
       ? await anotherMachineAppeared(ctx, trx, token, hardwareId, existing)
       : undefined;
-    if (appeared) return appeared.hostname.toLowerCase() === hostname ? 'again' : 'clone';
+    if (appeared) {
+      // The same host name once: an installer run twice at once, retried below as a reinstall.
+      if (appeared.hostname.toLowerCase() === hostname && attempt === 0) return 'again';
+      await recordCloneSuspected(trx, token, appeared, request.hostname, meta, now);
+      return 'clone';
+    }
     if (!(await spendTokenUse(trx, token.id, now))) return false;
     const machine = { hostname: request.hostname, platform, arch: request.arch ?? null };
     if (existing) {
@@ -125,37 +130,35 @@ export async function bootstrap(
       issued_at: now.toISOString(),
       revoked_at: null,
     });
+    await recordAudit(
+      trx,
+      {
+        clientId: token.client_id,
+        actor: `token:${token.id}`,
+        action: 'token.used',
+        subject: token.id,
+        details: {
+          machine_id: machineId,
+          hostname: request.hostname,
+          serial: issued.serial,
+          reinstall: existing !== undefined,
+          source_ip: meta.sourceIp,
+        },
+      },
+      now,
+    );
     return true;
   });
 
   // The same machine enrolled concurrently (an installer run twice): once more, as a reinstall.
-  if (spent === 'again' && attempt === 0) return bootstrap(ctx, request, meta, 1);
-  if (spent === 'again' || spent === 'clone') {
-    return refuse(ctx, token, 'clone_suspected', meta, now);
-  }
+  if (spent === 'again') return bootstrap(ctx, request, meta, 1);
+  if (spent === 'clone') return refuse(ctx, token, 'clone_suspected', meta, now);
   if (!spent) {
     // Another request took the last use (or the token changed) between the check and the write.
     const latest = await findTokenByHash(ctx.db, token.token_hash);
     return refuse(ctx, token, tokenRefusal(latest, now, platform) ?? 'token_exhausted', meta, now);
   }
 
-  await recordAudit(
-    ctx.db,
-    {
-      clientId: token.client_id,
-      actor: `token:${token.id}`,
-      action: 'token.used',
-      subject: token.id,
-      details: {
-        machine_id: machineId,
-        hostname: request.hostname,
-        serial: issued.serial,
-        reinstall: existing !== undefined,
-        source_ip: meta.sourceIp,
-      },
-    },
-    now,
-  );
   ctx.log.info({ machineId, clientId: token.client_id, tokenId: token.id }, 'machine enrolled');
   return response(ctx, token.client_id, machineId, issued.pem, key.privateKeyPem, {
     platform,
