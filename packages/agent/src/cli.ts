@@ -4,6 +4,7 @@ import { CHANNELS, type Channel } from '@optralis/protocol';
 import { Command, CommanderError, Option } from 'commander';
 import { loadAgentConfig } from './config';
 import { type EnrollResult, enroll, enrollFromPayload } from './enroll';
+import type { RetryNotice } from './enroll-post';
 import { readEnrollment } from './enrollment';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
@@ -19,6 +20,19 @@ import { windowsPaths } from './windows/paths';
 /** Writes with fs.writeSync: under Wine, console output to a pipe fails (EBADF). */
 function print(line: string): void {
   fs.writeSync(1, `${line}\n`);
+}
+
+/** Tells the operator, on standard error, that the enrollment is being sent again. */
+function noticeRetry(notice: RetryNotice): void {
+  const seconds = Math.max(1, Math.round(notice.delayMs / 1000));
+  const line =
+    `enrollment: no usable answer (${notice.reason}); trying again in ${seconds} s ` +
+    `(attempt ${notice.attempt} of ${notice.attempts})\n`;
+  try {
+    fs.writeSync(2, line);
+  } catch {
+    // Standard error may be closed (a service); the retry goes on regardless.
+  }
 }
 
 /**
@@ -80,6 +94,7 @@ function enrollCommand(options: EnrollCommandOptions): Promise<EnrollResult> {
       configDir: options.configDir,
       hostname: options.hostname,
       channel: options.channel,
+      onRetry: noticeRetry,
     });
   }
   if (tokenGiven) {
