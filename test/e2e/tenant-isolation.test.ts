@@ -1,11 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../packages/server/src/auth/store';
 import { createClient } from '../../packages/server/src/clients/store';
+import { API_ROUTES } from '../../packages/server/src/http/api-reference';
+import { registeredRoutes } from '../../packages/server/src/http/openapi';
 import { findMachine } from '../../packages/server/src/machines/store';
+import { createAgentVersion } from '../../packages/server/src/releases/service';
 import { createInstallToken, isTokenActive } from '../../packages/server/src/tokens/service';
 import { findToken, listTokens } from '../../packages/server/src/tokens/store';
 import { STORES, startServerOn } from '../support/postgres';
-import { type IntactChecks, type Owned, ROUTE_MATRIX, type Role } from '../support/route-matrix';
+import {
+  type IntactChecks,
+  type MatrixRoute,
+  NOT_TENANT_SCOPED,
+  type Owned,
+  ROUTE_MATRIX,
+  type Role,
+} from '../support/route-matrix';
 import type { TestServer } from '../support/server';
 import { login } from '../support/sessions';
 
@@ -35,7 +45,12 @@ describe.each(STORES)(
     };
 
     beforeAll(async () => {
-      server = await startServerOn(store, { env: { OPTRALIS_LOGIN_RATE: '0' } });
+      // With a metrics token, /metrics is registered too and the walk below covers it.
+      const env = {
+        OPTRALIS_LOGIN_RATE: '0',
+        OPTRALIS_METRICS_TOKEN: 'metrics-token-for-tests-0123456789',
+      };
+      server = await startServerOn(store, { env });
       const now = new Date();
       const ownerId = (await createClient(server.ctx.db, 'Owner', now)).id;
       otherClientId = (await createClient(server.ctx.db, 'Other', now)).id;
@@ -65,11 +80,33 @@ describe.each(STORES)(
         payload: { token: token.value, hostname: 'owner-pc', hardware_id: 'owner-hw' },
       });
       expect(enrolled.statusCode).toBe(200);
+      const machineId = enrolled.json().machine_id as string;
+      // What the machine's first heartbeat records: the version it runs, counted per version.
+      const agentVersion = '1.0.0';
+      await server.ctx.db
+        .updateTable('machines')
+        .set({ agent_version: agentVersion, platform: 'linux', arch: 'amd64' })
+        .where('id', '=', machineId)
+        .execute();
+      const release = {
+        version: agentVersion,
+        channel: 'stable',
+        platform: 'linux',
+        architecture: 'amd64',
+        checksum_sha256: 'a'.repeat(64),
+        file_size_bytes: 1024,
+        download_url: 'https://downloads.example.test/optralis-agent-linux-amd64',
+        is_active: true,
+        rollout_percent: 100,
+        rollout_paused: false,
+      } as const;
+      await createAgentVersion(server.ctx, release, 'test');
       owned = {
         clientId: ownerId,
         tokenId: token.row.id,
         windowsTokenId: windows.row.id,
-        machineId: enrolled.json().machine_id,
+        machineId,
+        agentVersion,
       };
     });
 
@@ -88,6 +125,10 @@ describe.each(STORES)(
     }
 
     const ownedIds = () => [owned.clientId, owned.tokenId, owned.windowsTokenId, owned.machineId];
+
+    /** Whether an answer shows any of the owner's data. */
+    const reveals = (route: MatrixRoute, body: string) =>
+      ownedIds().some((id) => body.includes(id)) || (route.reveals?.(body) ?? false);
 
     describe.each(ROUTE_MATRIX)('$method $name', (route) => {
       it('needs a session', async () => {
@@ -111,7 +152,7 @@ describe.each(STORES)(
           expect(answer.json().error.code).toBe('not_found');
         } else {
           expect(answer.statusCode, answer.body).toBeLessThan(300);
-          for (const id of ownedIds()) expect(answer.body).not.toContain(id);
+          expect(reveals(route, answer.body)).toBe(false);
         }
 
         if (route.intact) expect(await route.intact(owned, checks)).toBe(true);
@@ -127,10 +168,7 @@ describe.each(STORES)(
           continue;
         }
         expect(answer.statusCode, route.name).toBe(200);
-        expect(
-          ownedIds().some((id) => answer.body.includes(id)),
-          route.name,
-        ).toBe(true);
+        expect(reveals(route, answer.body), route.name).toBe(true);
         expect(answer.body).not.toContain(otherClientId);
       }
     });
@@ -151,12 +189,66 @@ describe.each(STORES)(
       expect(other.body).not.toContain(owned.tokenId);
     });
 
+    it('the owner’s users read what the others could not', async () => {
+      const reads = ROUTE_MATRIX.filter((r) => r.kind === 'object' && r.method === 'GET');
+      expect(reads.length).toBeGreaterThan(0);
+      for (const route of reads) {
+        const answer = await call(route, sessions['owner-read']);
+        expect(answer.statusCode, route.name).toBe(200);
+      }
+    });
+
     it('the owner’s administrator can revoke what the others could not', async () => {
-      for (const route of ROUTE_MATRIX.filter((r) => r.kind === 'object')) {
+      for (const route of ROUTE_MATRIX.filter((r) => r.kind === 'object' && r.intact)) {
         const answer = await call(route, sessions['owner-admin']);
         expect(answer.statusCode, route.name).toBe(204);
         expect(await route.intact?.(owned, checks)).toBe(false);
       }
     });
+
+    it('walks every authenticated route of the public listener, or says why not', async () => {
+      const registered = registeredRoutes(server.publicApp).map((r) => `${r.method} ${r.url}`);
+      const anonymous401: string[] = [];
+      for (const key of registered) {
+        const [method, path] = key.split(' ') as [MatrixRoute['method'], string];
+        const answer = await server.publicApp.inject({ method, url: path.replace(/:\w+/g, 'x') });
+        if (answer.statusCode === 401) anonymous401.push(key);
+      }
+      const authenticated = registered.filter(
+        (key) => API_ROUTES[key]?.security === 'bearer' || anonymous401.includes(key),
+      );
+      expect(authenticated.length).toBeGreaterThan(10);
+
+      const walked = new Set(ROUTE_MATRIX.map((route) => `${route.method} ${route.path}`));
+      const unaccounted = authenticated.filter(
+        (key) => !walked.has(key) && !NOT_TENANT_SCOPED[key],
+      );
+      expect(unaccounted).toEqual([]);
+      const stale = [...walked, ...Object.keys(NOT_TENANT_SCOPED)].filter(
+        (key) => !authenticated.includes(key),
+      );
+      expect(stale).toEqual([]);
+    });
+
+    it('every matrix row calls the route it names', () => {
+      for (const route of ROUTE_MATRIX) {
+        const pattern = new RegExp(`^${route.path.replace(/:\w+/g, '[^/]+')}$`);
+        expect(new URL(route.url(owned), 'http://x').pathname, route.name).toMatch(pattern);
+      }
+    });
+
+    it.each(Object.entries(NOT_TENANT_SCOPED).filter(([, entry]) => entry.superAdminOnly))(
+      '%s is refused to a client administrator',
+      async (key) => {
+        const [method, path] = key.split(' ') as [MatrixRoute['method'], string];
+        const answer = await server.publicApp.inject({
+          method,
+          url: path.replace(/:\w+/g, 'x'),
+          headers: { authorization: `Bearer ${sessions['other-admin']}` },
+        });
+        expect(answer.statusCode).toBe(403);
+        expect(answer.json().error.code).toBe('forbidden');
+      },
+    );
   },
 );

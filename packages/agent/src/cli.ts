@@ -4,6 +4,7 @@ import { CHANNELS, type Channel } from '@optralis/protocol';
 import { Command, CommanderError, Option } from 'commander';
 import { loadAgentConfig } from './config';
 import { type EnrollResult, enroll, enrollFromPayload } from './enroll';
+import type { RetryNotice } from './enroll-post';
 import { readEnrollment } from './enrollment';
 import { AgentError } from './errors';
 import { hostname, machineHardwareId } from './hardware';
@@ -21,24 +22,53 @@ function print(line: string): void {
   fs.writeSync(1, `${line}\n`);
 }
 
+/** Tells the operator, on standard error, that the enrollment is being sent again. */
+function noticeRetry(notice: RetryNotice): void {
+  const seconds = Math.max(1, Math.round(notice.delayMs / 1000));
+  const line =
+    `enrollment: no usable answer (${notice.reason}); trying again in ${seconds} s ` +
+    `(attempt ${notice.attempt} of ${notice.attempts})\n`;
+  try {
+    fs.writeSync(2, line);
+  } catch {
+    // Standard error may be closed (a service); the retry goes on regardless.
+  }
+}
+
 /**
  * The token comes from `--token-file` (`-` for standard input), the OPTRALIS_TOKEN variable, or
- * `--token`. The first two keep it out of the process list that every user can read.
+ * `--token`. The first two keep it out of the process list that every user can read. Given in
+ * more than one way with different values, it is refused: enrolling with the one the operator
+ * did not mean would spend the wrong token. The message names the sources, never the values.
  */
 function readToken(options: { token?: string; tokenFile?: string }): string {
+  const given: [string, string][] = [];
   if (options.tokenFile) {
     const text = fs.readFileSync(options.tokenFile === '-' ? 0 : options.tokenFile, 'utf8');
-    return text.trim();
+    given.push(['--token-file', text.trim()]);
   }
-  const token = process.env.OPTRALIS_TOKEN?.trim() || options.token?.trim();
-  if (!token) {
+  const fromEnv = process.env.OPTRALIS_TOKEN?.trim();
+  if (fromEnv) given.push(['OPTRALIS_TOKEN', fromEnv]);
+  const fromFlag = options.token?.trim();
+  if (fromFlag) given.push(['--token', fromFlag]);
+
+  const [first] = given;
+  if (!first?.[1]) {
     throw new AgentError(
       'token_missing',
       'give the install token with --token-file or OPTRALIS_TOKEN',
       64,
     );
   }
-  return token;
+  if (given.some(([, value]) => value !== first[1])) {
+    const sources = given.map(([source]) => source).join(' and ');
+    throw new AgentError(
+      'token_conflict',
+      `${sources} give different install tokens; give the token one way only`,
+      64,
+    );
+  }
+  return first[1];
 }
 
 /**
@@ -80,6 +110,7 @@ function enrollCommand(options: EnrollCommandOptions): Promise<EnrollResult> {
       configDir: options.configDir,
       hostname: options.hostname,
       channel: options.channel,
+      onRetry: noticeRetry,
     });
   }
   if (tokenGiven) {

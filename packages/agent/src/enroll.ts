@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import {
   type AgentConfig,
@@ -12,6 +10,12 @@ import {
 import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import { CONFIG_FILE } from './config';
 import { createKeyAndRequest } from './crypto';
+import {
+  type EnrollAnswer,
+  postEnrollment,
+  type RetryNotice,
+  type RetryPolicy,
+} from './enroll-post';
 import { AgentError } from './errors';
 import { writeFileAtomic } from './files';
 import { hostname, machineHardwareId } from './hardware';
@@ -35,6 +39,10 @@ export interface EnrollOptions {
   pinnedCaPem?: string | undefined;
   /** The release key a personalized installer carries; the answer must carry the same. */
   pinnedReleaseKey?: ReleaseKeyInfo | undefined;
+  /** How lost answers, timeouts, 429 and 5xx are retried (with the same key and CSR). */
+  retry?: RetryPolicy | undefined;
+  /** Told before each new attempt, to keep the operator informed. */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 export interface EnrollResult {
@@ -63,9 +71,12 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   if (hardwareId) request.hardware_id = hardwareId;
   if (options.channel) request.channel = options.channel;
 
-  let response: { status: number; text: string };
+  // The key and CSR are made once: every attempt sends the same request, so that an answer lost
+  // after the server enrolled the machine is asked again without spending another token use.
+  let response: EnrollAnswer;
   try {
-    response = await postJson(`${baseUrl}/api/public/bootstrap`, JSON.stringify(request));
+    const url = `${baseUrl}/api/public/bootstrap`;
+    response = await postEnrollment(url, JSON.stringify(request), options.retry, options.onRetry);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new AgentError('server_unreachable', `cannot reach ${baseUrl}: ${reason}`, 69);
@@ -136,51 +147,6 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     configFile,
     binaryUrl: answer.binary_url,
   };
-}
-
-/** An enrollment answer is a few kilobytes; a larger one is not from an Optralis server. */
-const MAX_ANSWER_BYTES = 1024 * 1024;
-const ENROLL_TIMEOUT_MS = 60_000;
-
-/**
- * POSTs JSON with node:http(s) rather than fetch: fetch's connector asks for TCP keep-alive
- * before the connection is made, which Wine (where the Windows build is tested) refuses.
- */
-function postJson(url: string, body: string): Promise<{ status: number; text: string }> {
-  const target = new URL(url);
-  const client = target.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = client.request(
-      target,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-        timeout: ENROLL_TIMEOUT_MS,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) request.destroy(new Error('the answer is too large'));
-          else chunks.push(chunk);
-        });
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => {
-      request.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' }));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
 }
 
 interface Identity {

@@ -145,32 +145,72 @@ export class ConfigError extends Error {
   }
 }
 
+type Environment = z.infer<typeof environmentSchema>;
+
+/** Where the data, the CA and the release key live, resolved against the working directory. */
+function directories(
+  e: Pick<Environment, 'OPTRALIS_DATA_DIR' | 'OPTRALIS_CA_DIR' | 'OPTRALIS_RELEASE_KEY_DIR'>,
+) {
+  const dataDir = path.resolve(e.OPTRALIS_DATA_DIR);
+  const caDir = path.resolve(e.OPTRALIS_CA_DIR ?? path.join(dataDir, 'ca'));
+  const releaseKeyDir = path.resolve(
+    e.OPTRALIS_RELEASE_KEY_DIR ?? path.join(dataDir, 'release-key'),
+  );
+  return { dataDir, caDir, releaseKeyDir };
+}
+
+/**
+ * A rule between variables runs even when an unrelated variable is wrong, so that every problem
+ * is reported at once; it is skipped when a variable it reads is wrong, whose own error says why.
+ */
+function whenValid(reads: readonly (keyof Environment)[]) {
+  const names: readonly string[] = reads;
+  return {
+    when: (payload: z.core.ParsePayload) =>
+      !payload.issues.some((issue) => names.includes(String(issue.path?.[0]))),
+  };
+}
+
+const configSchema = environmentSchema
+  .superRefine(
+    (e, ctx) => {
+      if (e.OPTRALIS_AGENT_TLS === 'proxy' && e.OPTRALIS_TRUSTED_PROXIES.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['OPTRALIS_TRUSTED_PROXIES'],
+          message: 'must name the proxy addresses when OPTRALIS_AGENT_TLS=proxy',
+        });
+      }
+    },
+    whenValid(['OPTRALIS_AGENT_TLS', 'OPTRALIS_TRUSTED_PROXIES']),
+  )
+  .superRefine(
+    (e, ctx) => {
+      const { caDir, releaseKeyDir } = directories(e);
+      if (isWithin(releaseKeyDir, caDir)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['OPTRALIS_RELEASE_KEY_DIR'],
+          message:
+            'must not be inside the CA directory: the release key is kept apart from the CA so ' +
+            'that one stolen secret cannot forge both',
+        });
+      }
+    },
+    whenValid(['OPTRALIS_DATA_DIR', 'OPTRALIS_CA_DIR', 'OPTRALIS_RELEASE_KEY_DIR']),
+  );
+
 /** Reads and validates the environment; every problem is reported at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = environmentSchema.safeParse(present);
+  const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
   const e = parsed.data;
-  if (e.OPTRALIS_AGENT_TLS === 'proxy' && e.OPTRALIS_TRUSTED_PROXIES.length === 0) {
-    throw new ConfigError([
-      'OPTRALIS_TRUSTED_PROXIES: must name the proxy addresses when OPTRALIS_AGENT_TLS=proxy',
-    ]);
-  }
-  const dataDir = path.resolve(e.OPTRALIS_DATA_DIR);
-  const caDir = path.resolve(e.OPTRALIS_CA_DIR ?? path.join(dataDir, 'ca'));
-  const releaseKeyDir = path.resolve(
-    e.OPTRALIS_RELEASE_KEY_DIR ?? path.join(dataDir, 'release-key'),
-  );
-  if (isWithin(releaseKeyDir, caDir)) {
-    throw new ConfigError([
-      'OPTRALIS_RELEASE_KEY_DIR: must not be inside the CA directory: the release key is kept ' +
-        'apart from the CA so that one stolen secret cannot forge both',
-    ]);
-  }
+  const { dataDir, caDir, releaseKeyDir } = directories(e);
   return {
     httpHost: e.OPTRALIS_HTTP_HOST,
     httpPort: e.OPTRALIS_HTTP_PORT,

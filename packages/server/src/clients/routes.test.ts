@@ -1,19 +1,24 @@
 import { createClientResponseSchema, listClientsResponseSchema } from '@optralis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server';
+import { STORES, startServerOn } from '../../../../test/support/postgres';
+import type { TestServer } from '../../../../test/support/server';
 import { listAudit } from '../audit/store';
 
-describe('clients (tenants) and their administrators', () => {
+describe.each(STORES)('clients (tenants) and their administrators on %s', (store) => {
   let server: TestServer;
   let superAdmin: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { OPTRALIS_LOGIN_RATE: '0' } });
+    server = await startServerOn(store, { env: { OPTRALIS_LOGIN_RATE: '0' } });
     superAdmin = (await login('admin@localhost', 'correct-horse-battery')).json().token;
   });
 
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('runs on the store it names', () => {
+    expect(server.ctx.dialect).toBe(store);
   });
 
   function login(email: string, password: string) {
@@ -80,7 +85,7 @@ describe('clients (tenants) and their administrators', () => {
   });
 
   it('rate-limits logins from one address', async () => {
-    const limitedServer = await startTestServer({ env: { OPTRALIS_LOGIN_RATE: '3' } });
+    const limitedServer = await startServerOn(store, { env: { OPTRALIS_LOGIN_RATE: '3' } });
     const login = (email: string, password: string) =>
       limitedServer.publicApp.inject({
         method: 'POST',

@@ -35,23 +35,24 @@ export async function createClientWithAdmin(
     await ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('clients').values(client).execute();
       await trx.insertInto('users').values(admin).execute();
+      // In the same transaction: a client exists if and only if its creation is audited.
+      await recordAudit(
+        trx,
+        {
+          clientId: client.id,
+          actor: input.actor,
+          action: 'client.created',
+          subject: client.id,
+          details: { admin_user: admin.id },
+        },
+        now,
+      );
     });
   } catch (error) {
     // Another request took the email between the check and the insert.
     if (isUniqueViolation(error)) throw new AppError('email_taken', undefined, 'admin_email');
     throw error;
   }
-  await recordAudit(
-    ctx.db,
-    {
-      clientId: client.id,
-      actor: input.actor,
-      action: 'client.created',
-      subject: client.id,
-      details: { admin_user: admin.id },
-    },
-    now,
-  );
   return {
     client,
     admin: { id: admin.id, email: admin.email, role: admin.role },

@@ -1,22 +1,22 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import type { Architecture, Channel, Platform } from '@optralis/protocol';
 import type { AppContext } from '../context';
+import { downloadUrl, readDownloads } from '../releases/metadata';
 
 /**
- * The download address of the Linux agent for `arch` on `channel`, from the build's
- * `metadata-linux.json`, or null when nothing has been built for it yet.
+ * The download address of the agent build for this platform, architecture and channel, from
+ * the channel's `metadata-windows.json` or `metadata-linux.json` (read through the protocol's
+ * schemas), or null when nothing usable has been built for it yet.
  */
-export function linuxBinaryUrl(ctx: AppContext, arch: string, channel: string): string | null {
-  const file = path.join(ctx.config.downloadsDir, channel, 'metadata-linux.json');
-  try {
-    const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-    const metadata = JSON.parse(text) as {
-      architectures?: Record<string, { filename?: unknown }>;
-    };
-    const filename = metadata.architectures?.[arch]?.filename;
-    if (typeof filename !== 'string' || filename.includes('/')) return null;
-    return `${ctx.urls.publicUrl}/downloads/${channel}/${encodeURIComponent(filename)}`;
-  } catch {
-    return null;
-  }
+export function agentBinaryUrl(
+  ctx: Pick<AppContext, 'config' | 'urls'>,
+  target: { platform: Platform; arch: Architecture; channel: Channel },
+): string | null {
+  const { files } = readDownloads(ctx.config.downloadsDir);
+  const file = files.find(
+    (offered) =>
+      offered.channel === target.channel &&
+      offered.platform === target.platform &&
+      offered.architecture === target.arch,
+  );
+  return file ? downloadUrl(ctx.urls.publicUrl, target.channel, file.filename) : null;
 }

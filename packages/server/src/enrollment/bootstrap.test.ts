@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server';
+import { STORES, startServerOn } from '../../../../test/support/postgres';
+import { publishLinuxBuild, publishWindowsBuild } from '../../../../test/support/release-files';
+import type { TestServer } from '../../../../test/support/server';
+import { createKeyAndRequest } from '../../../agent/src/crypto';
 import { x509 } from '../ca';
 import { createClient } from '../clients/store';
+import type { TokenPlatform } from '../db/schema';
 import { findMachine } from '../machines/store';
 import { createToken } from '../tokens/service';
 
-describe('POST /api/public/bootstrap and the dashboard API', () => {
+describe.each(STORES)('POST /api/public/bootstrap and the dashboard API on %s', (store) => {
   let server: TestServer;
   let clientId: string;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startServerOn(store);
     clientId = (await createClient(server.ctx.db, 'Acme', new Date())).id;
   });
 
@@ -18,28 +22,36 @@ describe('POST /api/public/bootstrap and the dashboard API', () => {
     await server?.stop();
   });
 
-  async function token() {
+  async function token(platform: TokenPlatform = 'any') {
     const made = await createToken(
       server.ctx.db,
-      {
-        clientId,
-        createdBy: 'test',
-        ttlMinutes: 15,
-        maxUsage: 1,
-        platform: 'any',
-        kind: 'command',
-      },
+      { clientId, createdBy: 'test', ttlMinutes: 15, maxUsage: 1, platform, kind: 'command' },
       new Date(),
     );
     return made.value;
   }
 
+  function bootstrap(payload: Record<string, unknown>) {
+    return server.publicApp.inject({ method: 'POST', url: '/api/public/bootstrap', payload });
+  }
+
+  it('runs on the store it names', () => {
+    expect(server.ctx.dialect).toBe(store);
+  });
+
+  it('signs the CSR it is given and returns no private key', async () => {
+    const { csrPem } = await createKeyAndRequest('optralis-agent');
+    const response = await bootstrap({ token: await token(), hostname: 'csr-01', csr: csrPem });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.certificate).toContain('-----BEGIN CERTIFICATE-----');
+    expect(Object.keys(body)).not.toContain('private_key');
+    expect(response.body).not.toContain('PRIVATE KEY');
+  });
+
   it('makes the key on the server when the request carries no CSR (original contract)', async () => {
-    const response = await server.publicApp.inject({
-      method: 'POST',
-      url: '/api/public/bootstrap',
-      payload: { token: await token(), hostname: 'legacy-01', hardware_id: 'hw-1', arch: 'x86_64' },
-    });
+    const payload = { token: await token(), hostname: 'legacy-01', hardware_id: 'hw-1' };
+    const response = await bootstrap({ ...payload, arch: 'x86_64' });
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body).toMatchObject({ client_id: clientId, api_url: server.agentApiUrl });
@@ -87,6 +99,63 @@ describe('POST /api/public/bootstrap and the dashboard API', () => {
       payload: { token: value, hostname: 'good-01', arch: 'arm64' },
     });
     expect(retry.statusCode).toBe(200);
+  });
+
+  it('takes the platform from the token scope when the request names none', async () => {
+    const windows = await bootstrap({
+      token: await token('windows'),
+      hostname: 'spec-win-01',
+      hardware_id: 'hw-spec-win',
+      arch: 'x86_64',
+    });
+    expect(windows.statusCode).toBe(200);
+    const winId = windows.json().machine_id as string;
+    expect((await findMachine(server.ctx.db, winId, clientId))?.platform).toBe('windows');
+
+    const linux = await bootstrap({ token: await token('linux'), hostname: 'spec-lin-01' });
+    expect(linux.statusCode).toBe(200);
+    const linuxId = linux.json().machine_id as string;
+    expect((await findMachine(server.ctx.db, linuxId, clientId))?.platform).toBe('linux');
+
+    const any = await bootstrap({ token: await token('any'), hostname: 'spec-any-01' });
+    expect(any.statusCode).toBe(200);
+    const anyId = any.json().machine_id as string;
+    expect((await findMachine(server.ctx.db, anyId, clientId))?.platform).toBe('linux');
+  });
+
+  it('still refuses a request that names another platform than the token', async () => {
+    const value = await token('windows');
+    const response = await bootstrap({ token: value, hostname: 'wrong-os', platform: 'linux' });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe('token_platform_mismatch');
+  });
+
+  it("answers the download address of the machine's own platform and architecture", async () => {
+    const downloads = server.config.downloadsDir;
+    const url = (filename: string) => `${server.ctx.urls.publicUrl}/downloads/stable/${filename}`;
+    const binaryUrl = async (payload: Record<string, unknown>) => {
+      const response = await bootstrap({ token: await token(), hostname: 'dl', ...payload });
+      expect(response.statusCode).toBe(200);
+      return response.json().binary_url as string | null;
+    };
+
+    expect(await binaryUrl({ hardware_id: 'dl-1', platform: 'windows' })).toBeNull();
+    const linuxArm = publishLinuxBuild(downloads);
+    expect(await binaryUrl({ hardware_id: 'dl-2', platform: 'windows' })).toBeNull();
+    expect(await binaryUrl({ hardware_id: 'dl-3', arch: 'aarch64' })).toBe(url(linuxArm.filename));
+    expect(await binaryUrl({ hardware_id: 'dl-4', platform: 'linux', arch: 'amd64' })).toBe(
+      url('optralis-agent-linux-amd64-v1.3.0'),
+    );
+
+    publishWindowsBuild(downloads, '1.3.0');
+    const windows = url('optralis-agent-v1.3.0.exe');
+    expect(await binaryUrl({ hardware_id: 'dl-5', platform: 'windows', arch: 'x64' })).toBe(
+      windows,
+    );
+    const scoped = await bootstrap({ token: await token('windows'), hostname: 'dl-scoped' });
+    expect(scoped.json().binary_url).toBe(windows);
+    // The Windows build is amd64 only: nothing to download for Windows on ARM yet.
+    expect(await binaryUrl({ hardware_id: 'dl-6', platform: 'windows', arch: 'arm64' })).toBeNull();
   });
 
   it('logs in and lists machines with the session token', async () => {

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failInserts } from '../../../../test/support/failing-writes';
 import { STORES, startServerOn } from '../../../../test/support/postgres';
 import type { TestServer } from '../../../../test/support/server';
 import { createKeyAndRequest } from '../../../agent/src/crypto';
@@ -108,13 +108,13 @@ describe.each(STORES)('bootstrap rules on %s', (store) => {
 
   it('a failure while writing rolls the whole enrollment back', async () => {
     const made = await token(1);
-    await failCertificateInserts(server, true);
+    const restore = await failInserts(server, 'certificates');
     try {
       const answer = await post({ token: made.value, hostname: 'doomed', hardware_id: 'doomed' });
       expect(answer.statusCode).toBe(500);
       expect(answer.json().error.code).toBe('internal_error');
     } finally {
-      await failCertificateInserts(server, false);
+      await restore();
     }
     expect(await usage(made.row.id)).toBe(0);
     expect(await count('machines', made.row.id)).toBe(0);
@@ -199,6 +199,13 @@ describe.each(STORES)('bootstrap rules on %s', (store) => {
     for (const answer of clones.filter((a) => a.statusCode !== 200)) {
       expect(answer.json().error.code).toBe('clone_suspected');
     }
+    // Every refusal is audited, including those that lost the race inside the transaction.
+    const cloneEvents = (await listAudit(server.ctx.db, clientId, 1000)).filter(
+      (event) =>
+        event.action === 'machine.clone_suspected' &&
+        JSON.parse(event.details ?? '{}').hostname?.startsWith('twin-'),
+    );
+    expect(cloneEvents).toHaveLength(9);
     expect(await usage(made.row.id)).toBe(1);
 
     const again = await token(0);
@@ -328,26 +335,3 @@ describe.each(STORES)('bootstrap rules on %s', (store) => {
     }
   });
 });
-
-/** Makes every certificate insert fail inside the database, as a full disk would. */
-async function failCertificateInserts(server: TestServer, on: boolean): Promise<void> {
-  const db = server.ctx.db;
-  if (server.ctx.dialect === 'sqlite') {
-    if (on) {
-      await sql`CREATE TRIGGER fail_certificates BEFORE INSERT ON certificates
-        BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END`.execute(db);
-    } else {
-      await sql`DROP TRIGGER fail_certificates`.execute(db);
-    }
-    return;
-  }
-  if (on) {
-    await sql`CREATE FUNCTION fail_certificates() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'simulated write failure'; END $$ LANGUAGE plpgsql`.execute(db);
-    await sql`CREATE TRIGGER fail_certificates BEFORE INSERT ON certificates
-      FOR EACH ROW EXECUTE FUNCTION fail_certificates()`.execute(db);
-  } else {
-    await sql`DROP TRIGGER fail_certificates ON certificates`.execute(db);
-    await sql`DROP FUNCTION fail_certificates()`.execute(db);
-  }
-}

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit/store';
 import type { AppContext } from '../context';
+import type { Db } from '../db/database';
 import type { Database } from '../db/schema';
 import { findActiveByHardwareId, type MachineRow } from '../machines/store';
 import type { TokenRow } from '../tokens/store';
@@ -25,18 +26,30 @@ export async function sameHardware(
   const same = machines.find((machine) => machine.hostname.toLowerCase() === wanted);
   if (same) return same;
 
+  await recordCloneSuspected(ctx.db, token, machines[0], hostname, meta, now);
+  return refuse(ctx, token, 'clone_suspected', meta, now);
+}
+
+/** `machine.clone_suspected`: a request claimed the hardware id of an active machine. */
+export async function recordCloneSuspected(
+  db: Db,
+  token: TokenRow,
+  machine: MachineRow | undefined,
+  hostname: string,
+  meta: BootstrapMeta,
+  now: Date,
+): Promise<void> {
   await recordAudit(
-    ctx.db,
+    db,
     {
       clientId: token.client_id,
       actor: `token:${token.id}`,
       action: 'machine.clone_suspected',
-      subject: machines[0]?.id ?? null,
-      details: { hostname, existing_hostname: machines[0]?.hostname, source_ip: meta.sourceIp },
+      subject: machine?.id ?? null,
+      details: { hostname, existing_hostname: machine?.hostname, source_ip: meta.sourceIp },
     },
     now,
   );
-  return refuse(ctx, token, 'clone_suspected', meta, now);
 }
 
 /**

@@ -1,4 +1,9 @@
-import type { BootstrapRequest, BootstrapResponse } from '@optralis/protocol';
+import type {
+  Architecture,
+  BootstrapRequest,
+  BootstrapResponse,
+  Platform,
+} from '@optralis/protocol';
 import { recordAudit } from '../audit/store';
 import {
   EC_P256,
@@ -20,10 +25,10 @@ import {
 } from '../machines/store';
 import { hashToken } from '../tokens/secret';
 import { tokenRefusal } from '../tokens/service';
-import { findTokenByHash, spendTokenUse } from '../tokens/store';
-import { linuxBinaryUrl } from './binary-url';
+import { findTokenByHash, spendTokenUse, type TokenRow } from '../tokens/store';
+import { agentBinaryUrl } from './binary-url';
 import { type BootstrapMeta, refuse } from './refusal';
-import { anotherMachineAppeared, sameHardware } from './same-hardware';
+import { anotherMachineAppeared, recordCloneSuspected, sameHardware } from './same-hardware';
 
 interface MachineKey {
   publicKey: x509.PublicKey;
@@ -54,6 +59,7 @@ export async function bootstrap(
   );
   const fingerprint = publicKeyFingerprint(key.publicKey);
   const hardwareId = request.hardware_id ?? null;
+  const platform = machinePlatform(request, token);
 
   // A retry of a request that already succeeded (same token, key and hardware id) gets the
   // same machine back, even when that success spent the token's last use.
@@ -62,13 +68,13 @@ export async function bootstrap(
     if (retried) {
       const channel = request.channel ?? 'stable';
       return response(ctx, token.client_id, retried.machine_id, retried.pem, undefined, {
+        platform,
         arch: request.arch ?? 'amd64',
         channel,
       });
     }
   }
 
-  const platform = request.platform ?? 'linux';
   const refusal = tokenRefusal(token, now, platform);
   if (refusal) return refuse(ctx, token, refusal, meta, now);
 
@@ -88,7 +94,12 @@ export async function bootstrap(
     const appeared = hardwareId
       ? await anotherMachineAppeared(ctx, trx, token, hardwareId, existing)
       : undefined;
-    if (appeared) return appeared.hostname.toLowerCase() === hostname ? 'again' : 'clone';
+    if (appeared) {
+      // The same host name once: an installer run twice at once, retried below as a reinstall.
+      if (appeared.hostname.toLowerCase() === hostname && attempt === 0) return 'again';
+      await recordCloneSuspected(trx, token, appeared, request.hostname, meta, now);
+      return 'clone';
+    }
     if (!(await spendTokenUse(trx, token.id, now))) return false;
     const machine = { hostname: request.hostname, platform, arch: request.arch ?? null };
     if (existing) {
@@ -119,42 +130,51 @@ export async function bootstrap(
       issued_at: now.toISOString(),
       revoked_at: null,
     });
+    await recordAudit(
+      trx,
+      {
+        clientId: token.client_id,
+        actor: `token:${token.id}`,
+        action: 'token.used',
+        subject: token.id,
+        details: {
+          machine_id: machineId,
+          hostname: request.hostname,
+          serial: issued.serial,
+          reinstall: existing !== undefined,
+          source_ip: meta.sourceIp,
+        },
+      },
+      now,
+    );
     return true;
   });
 
   // The same machine enrolled concurrently (an installer run twice): once more, as a reinstall.
-  if (spent === 'again' && attempt === 0) return bootstrap(ctx, request, meta, 1);
-  if (spent === 'again' || spent === 'clone') {
-    return refuse(ctx, token, 'clone_suspected', meta, now);
-  }
+  if (spent === 'again') return bootstrap(ctx, request, meta, 1);
+  if (spent === 'clone') return refuse(ctx, token, 'clone_suspected', meta, now);
   if (!spent) {
     // Another request took the last use (or the token changed) between the check and the write.
     const latest = await findTokenByHash(ctx.db, token.token_hash);
     return refuse(ctx, token, tokenRefusal(latest, now, platform) ?? 'token_exhausted', meta, now);
   }
 
-  await recordAudit(
-    ctx.db,
-    {
-      clientId: token.client_id,
-      actor: `token:${token.id}`,
-      action: 'token.used',
-      subject: token.id,
-      details: {
-        machine_id: machineId,
-        hostname: request.hostname,
-        serial: issued.serial,
-        reinstall: existing !== undefined,
-        source_ip: meta.sourceIp,
-      },
-    },
-    now,
-  );
   ctx.log.info({ machineId, clientId: token.client_id, tokenId: token.id }, 'machine enrolled');
   return response(ctx, token.client_id, machineId, issued.pem, key.privateKeyPem, {
+    platform,
     arch: request.arch ?? 'amd64',
     channel,
   });
+}
+
+/**
+ * The machine's platform: the one the request names; else the one its token is scoped to (the
+ * spec's request `{token, hostname, hardware_id, arch}` names none, and a Windows token can only
+ * enroll Windows); else Linux, the platform of the shell installer that sends no platform.
+ */
+function machinePlatform(request: BootstrapRequest, token: TokenRow): Platform {
+  if (request.platform) return request.platform;
+  return token.platform === 'any' ? 'linux' : token.platform;
 }
 
 async function machineKey(csr: string | undefined): Promise<MachineKey> {
@@ -170,8 +190,9 @@ function response(
   machineId: string,
   certificatePem: string,
   privateKeyPem: string | undefined,
-  { arch, channel }: { arch: string; channel: string },
+  target: { platform: Platform; arch: Architecture; channel: string },
 ): BootstrapResponse {
+  const channel = target.channel === 'beta' ? 'beta' : 'stable';
   return {
     client_id: clientId,
     machine_id: machineId,
@@ -180,7 +201,7 @@ function response(
     ca_cert: ctx.caTrust.bundlePem,
     api_url: ctx.urls.agentApiUrl,
     public_url: ctx.urls.publicUrl,
-    binary_url: linuxBinaryUrl(ctx, arch, channel),
+    binary_url: agentBinaryUrl(ctx, { ...target, channel }),
     channel,
     release_key: ctx.releaseKey.info,
   };

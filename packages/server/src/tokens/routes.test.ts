@@ -4,13 +4,14 @@ import {
   listInstallTokensResponseSchema,
 } from '@optralis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server';
+import { STORES, startServerOn } from '../../../../test/support/postgres';
+import type { TestServer } from '../../../../test/support/server';
 import { createUser } from '../auth/store';
 import { createClient } from '../clients/store';
 import { hashToken } from './secret';
 import { createInstallToken } from './service';
 
-describe('the install token API', () => {
+describe.each(STORES)('the install token API on %s', (store) => {
   let server: TestServer;
   let clientId: string;
   let admin: string;
@@ -18,7 +19,7 @@ describe('the install token API', () => {
   let superAdmin: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { OPTRALIS_LOGIN_RATE: '0' } });
+    server = await startServerOn(store, { env: { OPTRALIS_LOGIN_RATE: '0' } });
     const now = new Date();
     clientId = (await createClient(server.ctx.db, 'Acme', now)).id;
     const password = 'a-long-enough-password';
@@ -33,6 +34,10 @@ describe('the install token API', () => {
 
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('runs on the store it names', () => {
+    expect(server.ctx.dialect).toBe(store);
   });
 
   async function login(email: string, password: string) {

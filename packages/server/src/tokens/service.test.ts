@@ -1,22 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server';
+import { STORES, startServerOn } from '../../../../test/support/postgres';
+import type { TestServer } from '../../../../test/support/server';
 import { listAudit } from '../audit/store';
 import { createClient } from '../clients/store';
 import { AppError } from '../errors';
 import { createInstallToken, type InstallTokenRequest } from './service';
 
-describe('createInstallToken, the one way tokens are minted', () => {
+describe.each(STORES)('createInstallToken, the one way tokens are minted, on %s', (store) => {
   let server: TestServer;
   let clientId: string;
   const now = new Date('2026-03-01T10:00:00.000Z');
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startServerOn(store);
     clientId = (await createClient(server.ctx.db, 'Acme', now)).id;
   });
 
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('runs on the store it names', () => {
+    expect(server.ctx.dialect).toBe(store);
   });
 
   const mint = (request: Partial<InstallTokenRequest>) =>

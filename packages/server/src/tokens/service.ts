@@ -65,24 +65,27 @@ export async function createInstallToken(
   const platform = request.platform ?? DEFAULT_PLATFORM[request.kind];
 
   const now = ctx.clock();
-  const made = await createToken(ctx.db, { ...request, ttlMinutes, maxUsage, platform }, now);
-  await recordAudit(
-    ctx.db,
-    {
-      clientId: request.clientId,
-      actor: request.createdBy,
-      action: 'token.created',
-      subject: made.row.id,
-      details: {
-        kind: request.kind,
-        platform,
-        max_usage: maxUsage,
-        expires_at: made.row.expires_at,
+  // The token and its `token.created` event commit together or not at all.
+  return ctx.db.transaction().execute(async (trx) => {
+    const made = await createToken(trx, { ...request, ttlMinutes, maxUsage, platform }, now);
+    await recordAudit(
+      trx,
+      {
+        clientId: request.clientId,
+        actor: request.createdBy,
+        action: 'token.created',
+        subject: made.row.id,
+        details: {
+          kind: request.kind,
+          platform,
+          max_usage: maxUsage,
+          expires_at: made.row.expires_at,
+        },
       },
-    },
-    now,
-  );
-  return made;
+      now,
+    );
+    return made;
+  });
 }
 
 /**
@@ -98,13 +101,11 @@ export async function revokeInstallToken(
   const row = await findToken(ctx.db, id, scope);
   if (!row) throw new AppError('not_found');
   const now = ctx.clock();
-  if (await revokeToken(ctx.db, id, row.client_id, now)) {
-    await recordAudit(
-      ctx.db,
-      { clientId: row.client_id, actor, action: 'token.revoked', subject: id },
-      now,
-    );
-  }
+  await ctx.db.transaction().execute(async (trx) => {
+    if (!(await revokeToken(trx, id, row.client_id, now))) return;
+    const event = { clientId: row.client_id, actor, action: 'token.revoked', subject: id };
+    await recordAudit(trx, event, now);
+  });
   return row;
 }
 

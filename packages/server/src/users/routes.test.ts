@@ -1,17 +1,18 @@
 import { createUserResponseSchema, listUsersResponseSchema } from '@optralis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server';
+import { STORES, startServerOn } from '../../../../test/support/postgres';
+import type { TestServer } from '../../../../test/support/server';
 import { createUser } from '../auth/store';
 import { createClient } from '../clients/store';
 
-describe('users of a client', () => {
+describe.each(STORES)('users of a client on %s', (store) => {
   let server: TestServer;
   let clientId: string;
   let admin: string;
   let superAdmin: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { OPTRALIS_LOGIN_RATE: '0' } });
+    server = await startServerOn(store, { env: { OPTRALIS_LOGIN_RATE: '0' } });
     clientId = (await createClient(server.ctx.db, 'Acme', new Date())).id;
     const password = 'a-long-enough-password';
     const role = 'client_admin';
@@ -22,6 +23,10 @@ describe('users of a client', () => {
 
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('runs on the store it names', () => {
+    expect(server.ctx.dialect).toBe(store);
   });
 
   function login(email: string, password: string) {
