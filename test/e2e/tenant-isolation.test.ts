@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../packages/server/src/auth/store';
 import { createClient } from '../../packages/server/src/clients/store';
-import { API_ROUTES } from '../../packages/server/src/http/api-reference';
 import { registeredRoutes } from '../../packages/server/src/http/openapi';
 import { findMachine } from '../../packages/server/src/machines/store';
 import { createAgentVersion } from '../../packages/server/src/releases/service';
@@ -207,7 +206,16 @@ describe.each(STORES)(
     });
 
     it('walks every authenticated route of the public listener, or says why not', async () => {
-      const registered = registeredRoutes(server.publicApp).map((r) => `${r.method} ${r.url}`);
+      const routes = registeredRoutes(server.publicApp);
+      const registered = routes.map((r) => `${r.method} ${r.url}`);
+      const declaresBearer = new Set(
+        routes
+          .filter((r) => {
+            const security = (r.schema as { security?: Record<string, unknown>[] })?.security;
+            return security?.some((scheme) => 'bearer' in scheme) ?? false;
+          })
+          .map((r) => `${r.method} ${r.url}`),
+      );
       const anonymous401: string[] = [];
       for (const key of registered) {
         const [method, path] = key.split(' ') as [MatrixRoute['method'], string];
@@ -215,7 +223,7 @@ describe.each(STORES)(
         if (answer.statusCode === 401) anonymous401.push(key);
       }
       const authenticated = registered.filter(
-        (key) => API_ROUTES[key]?.security === 'bearer' || anonymous401.includes(key),
+        (key) => declaresBearer.has(key) || anonymous401.includes(key),
       );
       expect(authenticated.length).toBeGreaterThan(10);
 
@@ -228,6 +236,47 @@ describe.each(STORES)(
         (key) => !authenticated.includes(key),
       );
       expect(stale).toEqual([]);
+    });
+
+    it('checks the session and the declared role before it reads the request', async () => {
+      const routes = registeredRoutes(server.publicApp).flatMap((route) => {
+        const security = (route.schema as { security?: Record<string, string[]>[] })?.security;
+        const roles = security?.find((requirement) => 'bearer' in requirement)?.bearer;
+        return roles === undefined ? [] : [{ ...route, roles }];
+      });
+      expect(routes.filter((route) => route.roles.includes('super_admin')).length).toBeGreaterThan(
+        5,
+      );
+      expect(routes.filter((route) => route.roles.includes('admin')).length).toBeGreaterThan(5);
+      // Input no route accepts: an unknown query value and a body of the wrong shape.
+      const junk = (route: { method: string; url: string }, session?: string) =>
+        server.publicApp.inject({
+          method: route.method as MatrixRoute['method'],
+          url: `${route.url.replace(/:\w+/g, 'x'.repeat(70))}?limit=many&active=perhaps`,
+          headers: {
+            ...(session ? { authorization: `Bearer ${session}` } : {}),
+            ...(route.method === 'GET' ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(route.method === 'GET' ? {} : { payload: '[1, 2, 3]' }),
+        });
+      for (const route of routes) {
+        const key = `${route.method} ${route.url}`;
+        const anonymous = await junk(route);
+        expect([anonymous.statusCode, anonymous.json().error.code], key).toEqual([
+          401,
+          'unauthorized',
+        ]);
+        const reader = await junk(route, sessions['owner-read']);
+        if (route.roles.length > 0) {
+          expect([reader.statusCode, reader.json().error.code], key).toEqual([403, 'forbidden']);
+        } else {
+          expect(reader.statusCode, key).not.toBe(403);
+        }
+        if (route.roles.includes('super_admin')) {
+          const admin = await junk(route, sessions['owner-admin']);
+          expect([admin.statusCode, admin.json().error.code], key).toEqual([403, 'forbidden']);
+        }
+      }
     });
 
     it('every matrix row calls the route it names', () => {

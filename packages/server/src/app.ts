@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/routes';
+import { checkDeclaredAccess } from './auth/guard';
 import { authRoutes } from './auth/routes';
 import { clientRoutes } from './clients/routes';
 import type { AppContext } from './context';
@@ -36,6 +37,7 @@ export function buildPublicApp(ctx: AppContext): FastifyInstance {
   installErrorHandler(app);
   observeRequests(app, ctx.metrics, 'public');
   describeRoutes(app);
+  checkDeclaredAccess(app, ctx);
   serveReference(app, () => referenceDocument(ctx, app));
   const limiter = installRateLimits(app, ctx.config.rateLimit, ctx.config.redisUrl);
   // Routes live in a scope registered after the reference plugin, so that it sees every one.

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { requireSuperAdmin } from '../auth/guard';
 import type { AppContext } from '../context';
-import { BEARER, errors } from '../http/route-schema';
+import { errors, SUPER_ADMIN } from '../http/route-schema';
 import { createClientWithAdmin } from './service';
 import { listClients } from './store';
 
@@ -18,7 +18,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
     tags: ['clients'],
     summary: 'Create a client and its first administrator (super-admin)',
     description: 'The administrator’s password is in this answer only.',
-    security: BEARER,
+    security: SUPER_ADMIN,
     body: createClientRequestSchema,
     response: { 201: createClientResponseSchema, ...errors(400, 401, 403, 409) },
   };
@@ -36,7 +36,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
   const list = {
     tags: ['clients'],
     summary: 'List clients (super-admin)',
-    security: BEARER,
+    security: SUPER_ADMIN,
     response: { 200: listClientsResponseSchema, ...errors(401, 403) },
   };
   api.get('/api/admin/clients', { schema: list }, async (request) => {

@@ -5,7 +5,15 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { enforceSchemas } from './validate';
 
 const SECURITY_SCHEMES = {
-  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  bearer: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'A session from POST /api/auth/login. A route that lists roles (admin, super_admin) ' +
+      'refuses other sessions with 403 before it reads the request.',
+  },
+  metricsToken: { type: 'http', scheme: 'bearer', description: 'OPTRALIS_METRICS_TOKEN.' },
   mtls: { type: 'mutualTLS', description: 'A machine certificate of the Optralis CA.' },
 };
 

@@ -7,8 +7,24 @@ import { z } from 'zod';
  * and JSON answers serialized through it.
  */
 
-/** A bearer JWT from `POST /api/auth/login` (or the metrics token for `/metrics`). */
-export const BEARER = [{ bearer: [] }];
+/** An OpenAPI security requirement; for `bearer`, the roles the route needs (none: any user). */
+export type Security = Record<string, string[]>[];
+
+/**
+ * A session (bearer JWT from `POST /api/auth/login`) of any role. The role a route needs is
+ * part of its declaration (`ADMIN`, `SUPER_ADMIN`): the server checks it before it reads the
+ * request, so that a caller without the right learns nothing from validation errors.
+ */
+export const BEARER: Security = [{ bearer: [] }];
+
+/** A session of a client administrator or a super-admin (not read-only). */
+export const ADMIN: Security = [{ bearer: ['admin'] }];
+
+/** A session of a super-admin. */
+export const SUPER_ADMIN: Security = [{ bearer: ['super_admin'] }];
+
+/** The metrics token (`OPTRALIS_METRICS_TOKEN`), for `/metrics`. */
+export const METRICS_TOKEN: Security = [{ metricsToken: [] }];
 
 /** A machine certificate of the Optralis CA, on the agent listener. */
 export const MTLS = [{ mtls: [] }];

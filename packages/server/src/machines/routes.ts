@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/store';
 import { readScope, requireAdmin, requireUser } from '../auth/guard';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import { BEARER, clientScope, errors, idParam, noContent } from '../http/route-schema';
+import { ADMIN, BEARER, clientScope, errors, idParam, noContent } from '../http/route-schema';
 import { findMachine, listMachines, revokeMachine, toPublicMachine } from './store';
 
 /** A machine counts as online when it sent a heartbeat within this window. */
@@ -31,7 +31,7 @@ export function machineRoutes(app: FastifyInstance, ctx: AppContext): void {
   const revoke = {
     tags: ['machines'],
     summary: 'Revoke a machine: its certificate stops working at its next request',
-    security: BEARER,
+    security: ADMIN,
     params: idParam,
     querystring: clientScope,
     response: { 204: noContent, ...errors(400, 401, 403, 404) },

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import { BEARER, errors, text } from '../http/route-schema';
+import { errors, METRICS_TOKEN, text } from '../http/route-schema';
 import type { Metrics } from './metrics';
 
 type Check = { name: string; ok: boolean; detail?: string };
@@ -61,7 +61,7 @@ export function metricsRoute(app: FastifyInstance, metrics: Metrics, token: stri
   const schema = {
     tags: ['operations'],
     summary: 'Prometheus metrics (off unless OPTRALIS_METRICS_TOKEN or _PORT is set)',
-    security: BEARER,
+    security: METRICS_TOKEN,
     response: { 200: text('Prometheus text exposition format.'), ...errors(401, 404) },
   };
   app.get('/metrics', { schema }, async (request, reply) => {

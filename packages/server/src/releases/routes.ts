@@ -19,7 +19,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { readScope, requireAdmin, requireSuperAdmin, requireUser, writeScope } from '../auth/guard';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import { BEARER, clientScope, errors, idParam, noContent } from '../http/route-schema';
+import {
+  ADMIN,
+  BEARER,
+  clientScope,
+  errors,
+  idParam,
+  noContent,
+  type Security,
+  SUPER_ADMIN,
+} from '../http/route-schema';
 import { latestRelease } from './offers';
 import { moveMachine, readPin, readRequirements, writePin, writeRequirements } from './policy';
 import { LATEST_FIELD_CODES, listQuery } from './schema';
@@ -40,7 +49,7 @@ import { listActiveReleases, toAgentVersion } from './store';
 export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const list = {
-    ...releases('Agent versions, newest first, with the number of machines running each'),
+    ...releases('Agent versions, newest first, with the number of machines running each', BEARER),
     description:
       'Every signed-in user may read them; machine counts cover the machines the reader may ' +
       'see (a super-admin: all, or one client with ?client_id=).',
@@ -55,7 +64,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   const create = {
-    ...releases('Add an agent version (super-admin)'),
+    ...releases('Add an agent version (super-admin)', SUPER_ADMIN),
     body: createAgentVersionRequestSchema,
     response: { 201: agentVersionSchema, ...errors(400, 401, 403, 409) },
   };
@@ -67,7 +76,10 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   const edit = {
-    ...releases('Edit, activate or deactivate a version, or change its rollout (super-admin)'),
+    ...releases(
+      'Edit, activate or deactivate a version, or change its rollout (super-admin)',
+      SUPER_ADMIN,
+    ),
     params: idParam,
     body: updateAgentVersionRequestSchema,
     response: { 200: agentVersionSchema, ...errors(400, 401, 403, 404, 409) },
@@ -80,7 +92,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   const remove = {
-    ...releases('Delete a version (super-admin); machines running it keep running'),
+    ...releases('Delete a version (super-admin); machines running it keep running', SUPER_ADMIN),
     params: idParam,
     response: { 204: noContent, ...errors(400, 401, 403, 404) },
   };
@@ -92,7 +104,10 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   const available = {
-    ...releases('What the metadata files of the downloads directory offer (super-admin)'),
+    ...releases(
+      'What the metadata files of the downloads directory offer (super-admin)',
+      SUPER_ADMIN,
+    ),
     description:
       'Each file is marked imported or not; unreadable metadata files are listed ' +
       'under errors, naming the file, and never hide the others.',
@@ -106,6 +121,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   const importing = {
     ...releases(
       '"Importer depuis serveur": create the versions the metadata files offer (super-admin)',
+      SUPER_ADMIN,
     ),
     body: importAgentVersionsRequestSchema,
     response: { 200: importAgentVersionsResponseSchema, ...errors(400, 401, 403) },
@@ -117,7 +133,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   const pin = {
-    ...releases('The version a client’s machines are held at (null: none)'),
+    ...releases('The version a client’s machines are held at (null: none)', BEARER),
     querystring: clientScope,
     response: { 200: versionPinResponseSchema, ...errors(400, 401, 404) },
   };
@@ -127,7 +143,10 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   const hold = {
-    ...releases('Hold a client’s machines at a version: nothing newer is offered (administrators)'),
+    ...releases(
+      'Hold a client’s machines at a version: nothing newer is offered (administrators)',
+      ADMIN,
+    ),
     querystring: clientScope,
     body: versionPinRequestSchema,
     response: { 200: versionPinResponseSchema, ...errors(400, 401, 403, 404) },
@@ -140,7 +159,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   const move = {
-    ...releases('Move a machine to the stable or beta channel (administrators)'),
+    ...releases('Move a machine to the stable or beta channel (administrators)', ADMIN),
     description: 'A machine moved to an older channel is never offered a lower version.',
     params: idParam,
     querystring: clientScope,
@@ -156,7 +175,7 @@ export function releaseRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   const requirements = {
-    ...releases('Change the OS requirements (super-admin)'),
+    ...releases('Change the OS requirements (super-admin)', SUPER_ADMIN),
     body: updateAgentRequirementsRequestSchema,
     response: { 200: agentRequirementsSchema, ...errors(400, 401, 403) },
   };
@@ -206,6 +225,6 @@ function publicReleaseRoutes(app: FastifyInstance, ctx: AppContext): void {
 }
 
 /** What every signed-in release route shares in the reference. */
-function releases(summary: string) {
-  return { tags: ['releases'], summary, security: BEARER };
+function releases(summary: string, security: Security) {
+  return { tags: ['releases'], summary, security };
 }

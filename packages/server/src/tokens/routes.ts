@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { readScope, requireAdmin, requireUser, writeScope } from '../auth/guard';
 import type { AppContext } from '../context';
-import { BEARER, clientScope, errors, idParam, noContent } from '../http/route-schema';
+import { ADMIN, BEARER, clientScope, errors, idParam, noContent } from '../http/route-schema';
 import { createInstallToken, revokeInstallToken, toListedToken } from './service';
 import { findActiveWindowsToken, listTokens } from './store';
 
@@ -26,7 +26,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
   const create = {
     tags: ['install tokens'],
     summary: 'Create a command-line install token; its value is shown in this answer only',
-    security: BEARER,
+    security: ADMIN,
     querystring: clientScope,
     body: createInstallTokenRequestSchema,
     response: { 201: createdInstallTokenSchema, ...errors(400, 401, 403, 404) },
@@ -96,7 +96,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
   const revoke = {
     tags: ['install tokens'],
     summary: 'Revoke a token: no new installs; installed machines keep working',
-    security: BEARER,
+    security: ADMIN,
     params: idParam,
     querystring: clientScope,
     response: { 204: noContent, ...errors(400, 401, 403, 404) },

@@ -14,7 +14,7 @@ import { findUserByEmail, findUserById, listUsers, newUserRow } from '../auth/st
 import type { AppContext } from '../context';
 import { isUniqueViolation } from '../db/database';
 import { AppError } from '../errors';
-import { BEARER, clientScope, errors } from '../http/route-schema';
+import { ADMIN, BEARER, clientScope, errors } from '../http/route-schema';
 
 /** The signed-in user, and the users of a client (administrators add them). */
 export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -47,7 +47,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   const create = {
     tags: ['clients'],
     summary: 'Add a user to a client (administrators); the password is shown once',
-    security: BEARER,
+    security: ADMIN,
     querystring: clientScope,
     body: createUserRequestSchema,
     response: { 201: createUserResponseSchema, ...errors(400, 401, 403, 404, 409) },

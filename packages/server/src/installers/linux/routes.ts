@@ -6,7 +6,7 @@ import { requireAdmin, writeScope } from '../../auth/guard';
 import type { AppContext } from '../../context';
 import { parseChannel } from '../../downloads/files';
 import { AppError } from '../../errors';
-import { BEARER, errors, shellScript } from '../../http/route-schema';
+import { ADMIN, errors, shellScript } from '../../http/route-schema';
 import { INSTALLER_TOKEN_MINUTES } from '../../tokens/service';
 import {
   genericInstallScript,
@@ -89,7 +89,7 @@ export function linuxInstallerRoutes(app: FastifyInstance, ctx: AppContext): voi
       'max_usage machines, default 1) and the CA; certificate mode embeds the certificate and ' +
       'key of one machine enrolled now. Every call mints a new one: the answer is never ' +
       'cached. Audited as installer.generated.',
-    security: BEARER,
+    security: ADMIN,
     params: linuxInstallerParams,
     querystring: linuxInstallerQuery,
     response: {

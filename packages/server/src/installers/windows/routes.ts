@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireAdmin, writeScope } from '../../auth/guard';
 import type { AppContext } from '../../context';
-import { BEARER, errors } from '../../http/route-schema';
+import { ADMIN, errors } from '../../http/route-schema';
 import { contentDisposition } from '../filename';
 import { WindowsInstallers } from './service';
 
@@ -41,7 +41,7 @@ const WINDOWS_INSTALLER_SCHEMA = {
     'is that build. Without a usable build, or with format=zip, the answer is the fallback ZIP ' +
     '(install.ps1, README.txt, the payload files, and optralis-agent.exe when there is a ' +
     'build). Gzip when accepted; never cached; every call is an installer.generated audit event.',
-  security: BEARER,
+  security: ADMIN,
   querystring: windowsInstallerQuery,
   response: {
     200: {
