@@ -1,7 +1,9 @@
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import tls from 'node:tls';
 import {
   type AgentConfig,
   type BootstrapRequestInput,
@@ -62,10 +64,13 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const hardwareId = options.hardwareId ?? machineHardwareId();
   if (hardwareId) request.hardware_id = hardwareId;
   if (options.channel) request.channel = options.channel;
+  // Named before the token is spent: a server that no longer trusts this CA refuses at once.
+  if (options.pinnedCaPem !== undefined) request.ca_sha256 = pinnedCaSha256(options.pinnedCaPem);
 
   let response: { status: number; text: string };
   try {
-    response = await postJson(`${baseUrl}/api/public/bootstrap`, JSON.stringify(request));
+    const body = JSON.stringify(request);
+    response = await postJson(`${baseUrl}/api/public/bootstrap`, body, options.pinnedCaPem);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new AgentError('server_unreachable', `cannot reach ${baseUrl}: ${reason}`, 69);
@@ -146,13 +151,20 @@ const ENROLL_TIMEOUT_MS = 60_000;
  * POSTs JSON with node:http(s) rather than fetch: fetch's connector asks for TCP keep-alive
  * before the connection is made, which Wine (where the Windows build is tested) refuses.
  */
-function postJson(url: string, body: string): Promise<{ status: number; text: string }> {
+function postJson(
+  url: string,
+  body: string,
+  pinnedCaPem: string | undefined,
+): Promise<{ status: number; text: string }> {
   const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
+  // The public roots (a proxy with a public certificate) and the installer's own CA.
+  const ca = pinnedCaPem && client === https ? { ca: [...tls.rootCertificates, pinnedCaPem] } : {};
   return new Promise((resolve, reject) => {
     const request = client.request(
       target,
       {
+        ...ca,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -230,6 +242,17 @@ function writeIdentity(identity: Identity): string {
 function certificateBodies(pem: string): string[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   return blocks.map((block) => block.replace(/-----[A-Z ]+-----|\s/g, ''));
+}
+
+/** SHA-256 of the DER of the first (issuing) CA in `pem`, as the bootstrap request names it. */
+function pinnedCaSha256(pem: string): string {
+  const first = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  try {
+    if (!first) throw new Error('no certificate');
+    return new X509Certificate(first).fingerprint256.replaceAll(':', '').toLowerCase();
+  } catch {
+    throw new AgentError('ca_unreadable', 'the CA file holds no readable certificate', 65);
+  }
 }
 
 function sharesCertificate(pinned: string, offered: string): boolean {

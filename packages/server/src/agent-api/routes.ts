@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  agentChannelRequestSchema,
   collectorsRequestSchema,
   type HeartbeatRequest,
   heartbeatRequestSchema,
@@ -11,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import { parseInput } from '../http/validate';
 import { updateForHeartbeat } from '../releases/offer-service';
+import { moveMachine } from '../releases/policy';
 import { receiveInventory, receiveSamples } from '../telemetry/service';
 import { checkContentEncoding } from './body';
 import { type HeartbeatState, heartbeatBuffer } from './heartbeat-buffer';
@@ -100,6 +102,15 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     const body = parseInput(collectorsRequestSchema, request.body);
     const stored = await receiveSamples(ctx, machine, body);
     return { status: 'ok' as const, stored };
+  });
+
+  // An installer run again with another --channel: the machine moves itself, audited as such.
+  app.post('/channel', async (request) => {
+    const machine = principal(request);
+    const body = parseInput(agentChannelRequestSchema, request.body);
+    const actor = `machine:${machine.machineId}`;
+    await moveMachine(ctx, machine.machineId, machine.clientId, body.channel, actor);
+    return { status: 'ok' as const, machine_id: machine.machineId, channel: body.channel };
   });
 
   app.post('/renew', async (request) => {

@@ -1,5 +1,7 @@
 import {
   activeWindowsTokenResponseSchema,
+  agentChannelRequestSchema,
+  agentChannelResponseSchema,
   agentHealthSchema,
   agentRequirementsSchema,
   agentVersionSchema,
@@ -487,6 +489,17 @@ export const API_ROUTES: Record<string, ApiRoute> = {
     security: 'mtls',
     body: collectorsRequestSchema,
     responses: { 200: collectorsResponseSchema, ...errors(400, 401, 403, 413, 415) },
+  },
+  'POST /channel': {
+    listener: 'agent',
+    tag: 'agent API',
+    summary: 'Move the machine to another release channel',
+    description:
+      'Sent by an installer run again with another --channel on an enrolled machine; recorded ' +
+      'in the audit log as machine.channel_changed by the machine itself.',
+    security: 'mtls',
+    body: agentChannelRequestSchema,
+    responses: { 200: agentChannelResponseSchema, ...errors(400, 401, 403, 413, 415) },
   },
   'POST /renew': {
     listener: 'agent',
