@@ -18,6 +18,7 @@ import {
   sh,
   snapshot,
   tokenFile,
+  until,
 } from '../support/linux-install';
 import { decodeBase64, scriptSettings } from '../support/linux-scripts';
 import { startTestServer, type TestServer, tempDir } from '../support/server';
@@ -229,7 +230,13 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     const systemd = systemdFor(root);
     const first = await install(root, `--token-file ${q(tokenFile(token))}`, systemd.env);
     expect(first.code, first.stderr).toBe(0);
+    // The agent writes its log on its own schedule; each start adds an "agent started" line.
+    const log = `${root}/var/log/optralis-agent/agent.log`;
+    const starts = () =>
+      fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('agent started').length - 1 : 0;
+    await until(() => starts() >= 1);
     const before = snapshot(root);
+    const logBefore = fs.readFileSync(log, 'utf8');
 
     // A build that works where the installer checks it but not where it is installed, as on a
     // file system mounted noexec or under a security policy that refuses it.
@@ -253,7 +260,14 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
       'the installed agent does not run: cannot execute binary file',
     );
     expect(upgrade.stderr).toContain('everything the installer changed was put back');
-    expect(snapshot(root)).toEqual(before);
+    // The agent put back is started again and says so in its log, which is kept and only grows;
+    // every other file is as it was.
+    await until(() => starts() >= 2);
+    expect(snapshot(root)).toEqual({
+      ...before,
+      'var/log/optralis-agent/agent.log': expect.stringMatching(/^file 640 [0-9a-f]{64}$/),
+    });
+    expect(fs.readFileSync(log, 'utf8').startsWith(logBefore)).toBe(true);
     expect(systemd.enabled()).toBe(true);
     expect(systemd.active()).toBe(true);
   });
