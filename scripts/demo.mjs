@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoBuildTarget } from './agent/demo-build.mjs';
 import { hostTarget } from './agent/node-dist.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,25 +19,13 @@ function runStep(script, args = []) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-/** Whether the stable channel of `downloads` holds an executable for `arch`. */
-function hasLinuxBuild(downloads, arch) {
-  try {
-    const file = path.join(downloads, 'stable', 'metadata-linux.json');
-    const metadata = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
-    const name = metadata.architectures?.[arch]?.filename;
-    return typeof name === 'string' && fs.existsSync(path.join(downloads, 'stable', name));
-  } catch {
-    return false;
-  }
-}
-
 runStep('scripts/build-server.mjs');
 runStep('scripts/build-agent-bundle.mjs');
 runStep('scripts/build-dashboard.mjs');
 
-const target = hostTarget();
 const downloads = path.resolve(root, process.env.OPTRALIS_DOWNLOADS_DIR ?? 'deploy/downloads');
-if (target?.startsWith('linux-') && !hasLinuxBuild(downloads, target.slice('linux-'.length))) {
+const target = demoBuildTarget(downloads, hostTarget());
+if (target) {
   const agent = JSON.parse(fs.readFileSync(path.join(root, 'packages/agent/package.json'), 'utf8'));
   process.stderr.write(
     `\nNo agent executable for ${target} in ${path.relative(root, downloads) || '.'}/stable yet: ` +

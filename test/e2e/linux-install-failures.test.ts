@@ -1,20 +1,26 @@
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../packages/server/src/clients/store';
 import { renderLinuxScript } from '../../packages/server/src/installers/linux/render';
+import { personalizedInstallScript } from '../../packages/server/src/installers/linux/service';
+import { hashToken } from '../../packages/server/src/tokens/secret';
 import { createInstallToken, revokeInstallToken } from '../../packages/server/src/tokens/service';
-import { findToken } from '../../packages/server/src/tokens/store';
+import { findToken, findTokenByHash } from '../../packages/server/src/tokens/store';
 import { type AgentBuild, ensureAgentBuild } from '../support/agent-build';
 import {
+  FAKE_SYSTEMCTL,
   type FakeSystemd,
   fakeSystemd,
   q,
   sh,
   snapshot,
   tokenFile,
+  until,
 } from '../support/linux-install';
+import { decodeBase64, scriptSettings } from '../support/linux-scripts';
 import { startTestServer, type TestServer, tempDir } from '../support/server';
 
 const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
@@ -72,6 +78,35 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
 
   function install(root: string, args: string, env: Record<string, string>) {
     return sh(`curl -fsSL ${server.publicUrl}/install.sh | bash -s -- --root ${root} ${args}`, env);
+  }
+
+  /**
+   * A personalized token-mode script as the dashboard hands it out, saved as a file, after
+   * `change` rewrote its text; `uses()` reads how often its token was spent.
+   */
+  async function personalized(change: (script: string) => string = (script) => script) {
+    const client = await createClient(server.ctx.db, `Client ${crypto.randomUUID()}`, new Date());
+    const text = await personalizedInstallScript(server.ctx, {
+      clientId: client.id,
+      userId: 'admin',
+      arch: 'amd64',
+      mode: 'token',
+      channel: 'stable',
+      maxUsage: 1,
+      sourceIp: '127.0.0.1',
+    });
+    const token = decodeBase64(scriptSettings(text).EMBEDDED_TOKEN);
+    const script = path.join(tempDir('download'), 'install-optralis-agent.sh');
+    fs.writeFileSync(script, change(text), { mode: 0o755 });
+    const uses = async () => (await findTokenByHash(server.ctx.db, hashToken(token)))?.usage_count;
+    return { script, token, uses };
+  }
+
+  /** Replaces the value of one setting of a rendered script. */
+  function setting(script: string, name: string, value: string): string {
+    const line = new RegExp(`^( *${name}=)'[^']*'$`, 'm');
+    expect(script).toMatch(line);
+    return script.replace(line, `$1'${value}'`);
   }
 
   /** A root holding an agent whose configuration is damaged: enrolling again needs a token. */
@@ -195,7 +230,13 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     const systemd = systemdFor(root);
     const first = await install(root, `--token-file ${q(tokenFile(token))}`, systemd.env);
     expect(first.code, first.stderr).toBe(0);
+    // The agent writes its log on its own schedule; each start adds an "agent started" line.
+    const log = `${root}/var/log/optralis-agent/agent.log`;
+    const starts = () =>
+      fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('agent started').length - 1 : 0;
+    await until(() => starts() >= 1);
     const before = snapshot(root);
+    const logBefore = fs.readFileSync(log, 'utf8');
 
     // A build that works where the installer checks it but not where it is installed, as on a
     // file system mounted noexec or under a security policy that refuses it.
@@ -219,7 +260,14 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
       'the installed agent does not run: cannot execute binary file',
     );
     expect(upgrade.stderr).toContain('everything the installer changed was put back');
-    expect(snapshot(root)).toEqual(before);
+    // The agent put back is started again and says so in its log, which is kept and only grows;
+    // every other file is as it was.
+    await until(() => starts() >= 2);
+    expect(snapshot(root)).toEqual({
+      ...before,
+      'var/log/optralis-agent/agent.log': expect.stringMatching(/^file 640 [0-9a-f]{64}$/),
+    });
+    expect(fs.readFileSync(log, 'utf8').startsWith(logBefore)).toBe(true);
     expect(systemd.enabled()).toBe(true);
     expect(systemd.active()).toBe(true);
   });
@@ -254,6 +302,16 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     );
     expect(removed.code, removed.stderr).toBe(0);
     expect(fs.readdirSync(root)).toEqual([]);
+
+    // The personalized script decodes its CA and token with BusyBox's base64 -d.
+    const { script, uses } = await personalized();
+    const personal = await sh(`${q(script)} --root ${root} --no-service`, env);
+    expect(personal.code, personal.stderr).toBe(0);
+    expect(personal.stdout).toContain('Enrolled as machine');
+    expect(await uses()).toBe(1);
+    expect(fs.readFileSync(`${root}/etc/optralis-agent/ca.crt`, 'utf8')).toBe(
+      server.ctx.caTrust.bundlePem,
+    );
   });
 
   it('passes a token given with --token to no program it starts', async () => {
@@ -273,5 +331,138 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     expect(execs.filter((line) => line.includes(token))).toEqual([
       expect.stringContaining('"bash", "install.sh", "--token"'),
     ]);
+  });
+
+  it('refuses a personalized script whose embedded certificate is damaged, spending no token', async () => {
+    const variants: [string, (script: string) => string][] = [
+      ['hash', (script) => setting(script, 'EMBEDDED_CA_SHA256', 'a'.repeat(64))],
+      [
+        'data',
+        (script) => {
+          const ca = scriptSettings(script).EMBEDDED_CA as string;
+          const flipped = `${ca.slice(0, 40)}${ca[40] === 'A' ? 'B' : 'A'}${ca.slice(41)}`;
+          return setting(script, 'EMBEDDED_CA', flipped);
+        },
+      ],
+    ];
+    for (const [what, change] of variants) {
+      const { script, uses } = await personalized(change);
+      const root = tempDir('root');
+      const result = await sh(`${q(script)} --root ${root} --no-service`);
+      expect(result.code, what).toBe(1);
+      expect(result.stderr).toContain('a certificate embedded in this installer is damaged');
+      expect(result.stderr).toContain('nothing was changed on this machine');
+      expect(fs.readdirSync(root)).toEqual([]);
+      expect(await uses()).toBe(0);
+    }
+  });
+
+  it('a personalized script for a CA the server no longer trusts spends no token', async () => {
+    // Another CA, carried intact (its hash matches), as after `optralis ca init --force`.
+    const other = execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      '/dev/null',
+      '-subj',
+      '/CN=Replaced CA',
+      '-days',
+      '30',
+    ]);
+    const { script, uses } = await personalized((text) =>
+      setting(
+        setting(text, 'EMBEDDED_CA', other.toString('base64')),
+        'EMBEDDED_CA_SHA256',
+        sha256(other),
+      ),
+    );
+    const root = tempDir('root');
+    const result = await sh(`${q(script)} --root ${root} --no-service`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'does not trust the certificate authority the installer was made for',
+    );
+    expect(result.stderr).toContain('everything the installer changed was put back');
+    expect(fs.readdirSync(root)).toEqual([]);
+    expect(await uses()).toBe(0);
+  });
+
+  it('puts everything back when a command fails with status 2 after the install began', async () => {
+    // systemctl exits 2 for some failures; only the installer's own usage errors mean
+    // "nothing was done yet".
+    const failing = path.join(tempDir('systemctl'), 'systemctl');
+    fs.writeFileSync(
+      failing,
+      `#!/bin/sh\nif [ "$1" = restart ]; then echo "restart refused" >&2; exit 2; fi\nexec ${q(FAKE_SYSTEMCTL)} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const { token } = await newToken();
+    const root = tempDir('root');
+    const systemd = systemdFor(root);
+    const result = await install(root, `--token-file ${q(tokenFile(token))}`, {
+      ...systemd.env,
+      OPTRALIS_SYSTEMCTL: failing,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('restart refused');
+    expect(result.stderr).toContain('everything the installer changed was put back');
+    expect(fs.readdirSync(root)).toEqual([]);
+    expect(systemd.enabled()).toBe(false);
+
+    const usage = await install(root, '--channel nightly', {});
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--channel must be stable or beta');
+    expect(usage.stderr).not.toContain('changed');
+  });
+
+  it('names the programs it misses before changing anything; cmp is not one of them', async () => {
+    const tools = tempDir('tools');
+    const made = await sh(
+      `busybox --install -s ${q(tools)} && ln -s "$(command -v bash)" ${q(tools)}/bash && rm ${q(tools)}/sha256sum ${q(tools)}/wget ${q(tools)}/cmp`,
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const { token, tokenId, clientId } = await newToken();
+    const root = tempDir('root');
+    const script = path.join(tempDir('download'), 'install.sh');
+    fs.writeFileSync(script, await (await fetch(`${server.publicUrl}/install.sh`)).text());
+    const result = await sh(
+      `bash ${q(script)} --token-file ${q(tokenFile(token))} --root ${root} --no-service`,
+      { PATH: tools },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('install these programs first: sha256sum curl\n');
+    expect(result.stderr).toContain('nothing was changed on this machine');
+    expect(fs.readdirSync(root)).toEqual([]);
+    expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(0);
+  });
+
+  it('uninstall names what it could not remove and fails; run again later, it finishes', async () => {
+    const { token } = await newToken();
+    const root = tempDir('root');
+    const installed = await install(root, `--token-file ${q(tokenFile(token))} --no-service`, {});
+    expect(installed.code, installed.stderr).toBe(0);
+    const locked = `${root}/etc/optralis-agent/client.key`;
+    const uninstall = `curl -fsSL ${server.publicUrl}/uninstall.sh | bash -s -- --root ${root}`;
+    const chattr = await sh(`chattr +i ${q(locked)}`);
+    expect(chattr.code, chattr.stderr).toBe(0);
+    try {
+      const removed = await sh(uninstall);
+      expect(removed.code).toBe(1);
+      expect(removed.stdout).toContain(`Removed program: ${root}/usr/local/bin/optralis-agent`);
+      expect(removed.stderr).toContain(
+        `could not remove:\n  configuration and certificates: ${root}/etc/optralis-agent\n`,
+      );
+      expect(fs.existsSync(locked)).toBe(true);
+    } finally {
+      await sh(`chattr -i ${q(locked)}`);
+    }
+    const again = await sh(uninstall);
+    expect(again.code, again.stderr).toBe(0);
+    expect(fs.readdirSync(root)).toEqual([]);
   });
 });

@@ -134,9 +134,39 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     expect(unit).toContain(
       `ExecStart=${root}/usr/local/bin/optralis-agent run --config-dir ${root}/etc/optralis-agent --log-dir ${root}/var/log/optralis-agent`,
     );
-    expect(unit).toContain('Restart=on-failure');
+    const settings = unit.split('\n').filter((line) => /^[A-Z]\w*=/.test(line));
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        'Restart=on-failure',
+        // 78: the agent cannot use its configuration; restarting it would only loop.
+        'RestartPreventExitStatus=78',
+        'UMask=0077',
+        'ProtectSystem=strict',
+        `ReadWritePaths=-${root}/usr/local/bin -${root}/etc/optralis-agent -${root}/var/log/optralis-agent`,
+        'ProtectHome=read-only',
+        'PrivateTmp=yes',
+        'NoNewPrivileges=yes',
+        'ProtectKernelTunables=yes',
+        'ProtectKernelModules=yes',
+        'ProtectKernelLogs=yes',
+        'ProtectControlGroups=yes',
+        'ProtectClock=yes',
+        'RestrictSUIDSGID=yes',
+        'RestrictRealtime=yes',
+        'RestrictNamespaces=yes',
+        'LockPersonality=yes',
+        'SystemCallArchitectures=native',
+        'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
+      ]),
+    );
     const verified = await sh(`systemd-analyze verify ${q(unitFile)}`);
     expect(verified.stderr + verified.stdout).toBe('');
+    // systemd's own review of the unit (offline: systemd is not process 1 here). The agent runs
+    // as root to update itself and read the machine, so 6.0 "medium" is its floor; higher means
+    // a hardening line was lost.
+    const review = await sh(`systemd-analyze security --offline=yes --threshold=60 ${q(unitFile)}`);
+    expect(review.code, review.stdout).toBe(0);
+    expect(review.stdout).toMatch(/Overall exposure level for optralis-agent\.service: [0-6]\.\d/);
     expect(systemd.calls()).toEqual(
       expect.arrayContaining([`link ${unitFile}`, 'daemon-reload', `enable ${UNIT}`]),
     );

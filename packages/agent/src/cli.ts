@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CHANNELS, type Channel } from '@optralis/protocol';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { moveToChannel } from './channel';
 import { loadAgentConfig } from './config';
 import { type EnrollResult, enroll, enrollFromPayload } from './enroll';
 import type { RetryNotice } from './enroll-post';
@@ -89,12 +90,22 @@ function logDirectory(configDir: string, flag: string | undefined): string {
 
 interface EnrollCommandOptions {
   url?: string;
+  caFile?: string;
   token?: string;
   tokenFile?: string;
   configDir: string;
   hostname?: string;
   channel?: Channel;
   json?: boolean;
+}
+
+function readCaFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new AgentError('ca_unreadable', `cannot read the CA file ${file} (${reason})`, 66);
+  }
 }
 
 /**
@@ -111,6 +122,7 @@ function enrollCommand(options: EnrollCommandOptions): Promise<EnrollResult> {
       hostname: options.hostname,
       channel: options.channel,
       onRetry: noticeRetry,
+      pinnedCaPem: options.caFile === undefined ? undefined : readCaFile(options.caFile),
     });
   }
   if (tokenGiven) {
@@ -175,6 +187,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--token-file <file>', 'read the install token from a file, or - for standard input')
     .option('--config-dir <dir>', 'where config.json and the certificates go', defaultConfigDir())
     .option('--hostname <name>', 'host name to report (default: this machine)')
+    .option(
+      '--ca-file <file>',
+      'the Optralis CA this machine must find: the server is asked whether it trusts it before ' +
+        'the token is spent, and nothing is written unless its answer names it',
+    )
     .addOption(
       new Option('--channel <channel>', 'release channel the machine follows').choices(CHANNELS),
     )
@@ -190,6 +207,21 @@ export async function main(argv: string[]): Promise<number> {
               binary_url: result.binaryUrl,
             })
           : `enrolled as machine ${result.machineId}; configuration written to ${result.configFile}`,
+      );
+    });
+
+  program
+    .command('channel')
+    .description('move this enrolled machine to another release channel (server, then config)')
+    .addArgument(new Argument('<channel>', 'stable or beta').choices(CHANNELS))
+    .option('--config-dir <dir>', 'directory holding config.json', defaultConfigDir())
+    .option('--json', 'print JSON')
+    .action(async (channel: Channel, options: { configDir: string; json?: boolean }) => {
+      const moved = await moveToChannel(options.configDir, channel);
+      print(
+        options.json
+          ? JSON.stringify({ machine_id: moved.machineId, from: moved.from, channel })
+          : `machine ${moved.machineId} moved from ${moved.from} to ${channel}`,
       );
     });
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { backoffDelay } from './backoff';
 
 export interface EnrollAnswer {
@@ -46,14 +47,19 @@ function retryable(status: number): boolean {
 export async function postEnrollment(
   url: string,
   body: string,
-  policy: RetryPolicy = ENROLL_RETRY,
-  onRetry?: (notice: RetryNotice) => void,
+  options: {
+    policy?: RetryPolicy;
+    onRetry?: (notice: RetryNotice) => void;
+    /** The installer's CA, trusted next to the public roots for an https public URL. */
+    pinnedCaPem?: string;
+  } = {},
 ): Promise<EnrollAnswer> {
+  const { policy = ENROLL_RETRY, onRetry, pinnedCaPem } = options;
   for (let attempt = 1; ; attempt += 1) {
     let reason: string;
     let delayMs = backoffDelay(attempt, { baseMs: policy.baseMs, capMs: policy.capMs });
     try {
-      const answer = await postJson(url, body);
+      const answer = await postJson(url, body, pinnedCaPem);
       if (!retryable(answer.status) || attempt >= policy.attempts) return answer;
       reason = `HTTP ${answer.status}`;
       if (answer.retryAfterSeconds !== undefined) {
@@ -76,13 +82,16 @@ const ENROLL_TIMEOUT_MS = 60_000;
  * POSTs JSON with node:http(s) rather than fetch: fetch's connector asks for TCP keep-alive
  * before the connection is made, which Wine (where the Windows build is tested) refuses.
  */
-function postJson(url: string, body: string): Promise<EnrollAnswer> {
+function postJson(url: string, body: string, pinnedCaPem?: string): Promise<EnrollAnswer> {
   const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
+  // The public roots (a proxy with a public certificate) and the installer's own CA.
+  const ca = pinnedCaPem && client === https ? { ca: [...tls.rootCertificates, pinnedCaPem] } : {};
   return new Promise((resolve, reject) => {
     const request = client.request(
       target,
       {
+        ...ca,
         method: 'POST',
         headers: {
           'content-type': 'application/json',

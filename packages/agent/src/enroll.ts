@@ -1,5 +1,7 @@
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import {
   type AgentConfig,
   type BootstrapRequestInput,
@@ -70,13 +72,18 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const hardwareId = options.hardwareId ?? machineHardwareId();
   if (hardwareId) request.hardware_id = hardwareId;
   if (options.channel) request.channel = options.channel;
+  // Named before the token is spent: a server that no longer trusts this CA refuses at once.
+  if (options.pinnedCaPem !== undefined) request.ca_sha256 = pinnedCaSha256(options.pinnedCaPem);
 
   // The key and CSR are made once: every attempt sends the same request, so that an answer lost
   // after the server enrolled the machine is asked again without spending another token use.
   let response: EnrollAnswer;
   try {
-    const url = `${baseUrl}/api/public/bootstrap`;
-    response = await postEnrollment(url, JSON.stringify(request), options.retry, options.onRetry);
+    response = await postEnrollment(`${baseUrl}/api/public/bootstrap`, JSON.stringify(request), {
+      policy: options.retry,
+      onRetry: options.onRetry,
+      pinnedCaPem: options.pinnedCaPem,
+    });
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new AgentError('server_unreachable', `cannot reach ${baseUrl}: ${reason}`, 69);
@@ -196,6 +203,17 @@ function writeIdentity(identity: Identity): string {
 function certificateBodies(pem: string): string[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   return blocks.map((block) => block.replace(/-----[A-Z ]+-----|\s/g, ''));
+}
+
+/** SHA-256 of the DER of the first (issuing) CA in `pem`, as the bootstrap request names it. */
+function pinnedCaSha256(pem: string): string {
+  const first = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  try {
+    if (!first) throw new Error('no certificate');
+    return new X509Certificate(first).fingerprint256.replaceAll(':', '').toLowerCase();
+  } catch {
+    throw new AgentError('ca_unreadable', 'the CA file holds no readable certificate', 65);
+  }
 }
 
 function sharesCertificate(pinned: string, offered: string): boolean {

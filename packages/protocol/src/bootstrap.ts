@@ -14,6 +14,14 @@ export const bootstrapRequestSchema = z.object({
   csr: pemSchema.optional(),
   /** The release channel the machine follows (`-beta` of the Windows installer); stable when absent. */
   channel: channelSchema.optional(),
+  /**
+   * SHA-256 (of the DER) of the CA a personalized installer carries: the server refuses before
+   * the token is spent when it does not trust that CA (it was replaced since the download).
+   */
+  ca_sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex')
+    .optional(),
 });
 
 export type BootstrapRequest = z.infer<typeof bootstrapRequestSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { architectureSchema, platformSchema } from './platform';
+import { architectureSchema, channelSchema, platformSchema } from './platform';
 import { percentSchema, temperatureSchema, usageSchema } from './telemetry';
 import { pemSchema, plainText } from './text';
 
@@ -70,3 +70,15 @@ export const renewResponseSchema = z.object({
 });
 
 export type RenewResponse = z.infer<typeof renewResponseSchema>;
+
+/**
+ * `POST /channel`: the machine asks to follow another release channel (an installer run again
+ * with `--channel`). Whoever holds the machine's key may already install any build on it.
+ */
+export const agentChannelRequestSchema = z.object({ channel: channelSchema }).strict();
+
+export const agentChannelResponseSchema = z.object({
+  status: z.literal('ok'),
+  machine_id: z.string(),
+  channel: channelSchema,
+});

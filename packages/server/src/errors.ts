@@ -23,6 +23,12 @@ export const ERROR_CATALOGUE = {
       'Another active machine of this client has the same hardware id under a different host ' +
       'name; revoke it first if this machine replaces it.',
   },
+  ca_unknown: {
+    status: 409,
+    message:
+      'This server does not trust the certificate authority the installer was made for; ' +
+      'download a new installer.',
+  },
   release_exists: {
     status: 409,
     message: 'A version with this version, channel, platform and architecture already exists.',

@@ -6,6 +6,7 @@ import { startTestServer, type TestServer, tempDir } from '../../../../test/supp
 import { initCa } from '../../../server/src/ca';
 import { createClient } from '../../../server/src/clients/store';
 import { createInstallToken } from '../../../server/src/tokens/service';
+import { findToken } from '../../../server/src/tokens/store';
 import { main } from '../cli';
 import { enrollFromPayload } from '../enroll';
 import { AgentError } from '../errors';
@@ -68,7 +69,7 @@ describe('enrolling with what a personalized installer carries', () => {
     expect(releaseKey).toEqual(payload.releaseKey);
   });
 
-  it('refuses a server whose CA is not the one the installer was made for', async () => {
+  it('refuses a server whose CA is not the one the installer was made for, before the token is spent', async () => {
     const dir = tempDir('payload-other-ca');
     const otherCa = tempDir('other-ca');
     await initCa(otherCa);
@@ -80,8 +81,10 @@ describe('enrolling with what a personalized installer carries', () => {
       (e) => e,
     );
     expect(failure).toBeInstanceOf(AgentError);
-    expect((failure as AgentError).code).toBe('ca_mismatch');
+    expect((failure as AgentError).code).toBe('ca_unknown');
     expect(fs.readdirSync(dir)).toEqual([]);
+    const token = await findToken(server.ctx.db, payload.config.token_id as string, clientId);
+    expect(token?.usage_count).toBe(0);
   });
 
   it('refuses a server that signs updates with another key', async () => {

@@ -14,7 +14,7 @@ import {
   x509,
 } from '../ca';
 import { createClient } from '../clients/store';
-import { revokeMachine } from '../machines/store';
+import { findMachine, revokeMachine } from '../machines/store';
 
 const heartbeat = { version: '1.0.0', platform: 'linux', arch: 'amd64' };
 
@@ -57,6 +57,29 @@ describe('the agent API accepts only machines with a valid certificate of our CA
       },
     );
     expect(result).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('moves the calling machine to the channel it asks for, and only that machine', async () => {
+    const machine = await enrolledMachine('channel-01');
+    const other = await enrolledMachine('channel-02');
+    const moved = await agentRequest(
+      `${server.agentApiUrl}/channel`,
+      { ca, ...machine },
+      { body: { channel: 'beta' } },
+    );
+    expect(moved).toEqual({
+      status: 200,
+      body: { status: 'ok', machine_id: machine.machineId, channel: 'beta' },
+    });
+    expect((await findMachine(server.ctx.db, machine.machineId, clientId))?.channel).toBe('beta');
+    expect((await findMachine(server.ctx.db, other.machineId, clientId))?.channel).toBe('stable');
+
+    const wrong = await agentRequest(
+      `${server.agentApiUrl}/channel`,
+      { ca, ...machine },
+      { body: { channel: 'nightly' } },
+    );
+    expect(wrong.status).toBe(400);
   });
 
   it('refuses a request without a client certificate', async () => {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+  agentChannelRequestSchema,
+  agentChannelResponseSchema,
   agentHealthSchema,
   collectorsRequestSchema,
   collectorsResponseSchema,
@@ -17,6 +19,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
 import { errors, MTLS } from '../http/route-schema';
 import { updateForHeartbeat } from '../releases/offer-service';
+import { moveMachine } from '../releases/policy';
 import { receiveInventory, receiveSamples } from '../telemetry/service';
 import { checkContentEncoding } from './body';
 import { type HeartbeatState, heartbeatBuffer } from './heartbeat-buffer';
@@ -144,6 +147,23 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     const body = request.body;
     const stored = await receiveSamples(ctx, machine, body);
     return { status: 'ok' as const, stored };
+  });
+
+  const channel = {
+    ...agent(
+      'Move the machine to another release channel',
+      'Sent by an installer run again with another --channel on an enrolled machine; recorded ' +
+        'in the audit log as machine.channel_changed by the machine itself.',
+    ),
+    body: agentChannelRequestSchema,
+    response: { 200: agentChannelResponseSchema, ...bodyRefusals },
+  };
+  api.post('/channel', { schema: channel }, async (request) => {
+    const machine = principal(request);
+    const body = request.body;
+    const actor = `machine:${machine.machineId}`;
+    await moveMachine(ctx, machine.machineId, machine.clientId, body.channel, actor);
+    return { status: 'ok' as const, machine_id: machine.machineId, channel: body.channel };
   });
 
   const renew = {

@@ -158,6 +158,25 @@ describe.each(STORES)('POST /api/public/bootstrap and the dashboard API on %s', 
     expect(await binaryUrl({ hardware_id: 'dl-6', platform: 'windows', arch: 'arm64' })).toBeNull();
   });
 
+  it('refuses before spending the token when the installer names a CA it does not trust', async () => {
+    const value = await token();
+    const trusted = new x509.X509Certificate(server.ctx.ca.certificatePem);
+    const ours = Buffer.from(await trusted.getThumbprint('SHA-256')).toString('hex');
+    const enroll = (ca: string, hostname: string) =>
+      server.publicApp.inject({
+        method: 'POST',
+        url: '/api/public/bootstrap',
+        payload: { token: value, hostname, ca_sha256: ca },
+      });
+
+    const refused = await enroll('0'.repeat(64), 'old-ca-01');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('ca_unknown');
+    // The token's single use is still there: the same token enrolls when the CA is ours.
+    const accepted = await enroll(ours, 'new-ca-01');
+    expect(accepted.statusCode).toBe(200);
+  });
+
   it('logs in and lists machines with the session token', async () => {
     const login = await server.publicApp.inject({
       method: 'POST',

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type {
   Architecture,
   BootstrapRequest,
@@ -36,6 +37,15 @@ interface MachineKey {
   privateKeyPem?: string;
 }
 
+/** Whether `sha256` (lowercase hex of the DER) is one of the CAs the agent API trusts now. */
+function trustsCa(ctx: AppContext, sha256: string): boolean {
+  return ctx.caTrust.trusted.some(
+    (ca) =>
+      new X509Certificate(ca.toString('pem')).fingerprint256.replaceAll(':', '').toLowerCase() ===
+      sha256,
+  );
+}
+
 /**
  * Trades an install token for a machine certificate. Everything that can fail is checked and
  * every key and certificate is made before the transaction; inside it, only the token use, the
@@ -52,6 +62,10 @@ export async function bootstrap(
   const token = await findTokenByHash(ctx.db, hashToken(request.token));
   if (!token || token.revoked_at !== null) {
     return refuse(ctx, token, token ? 'token_revoked' : 'token_invalid', meta, now);
+  }
+
+  if (request.ca_sha256 !== undefined && !trustsCa(ctx, request.ca_sha256)) {
+    return refuse(ctx, token, 'ca_unknown', meta, now);
   }
 
   const key = await machineKey(request.csr).catch((error: unknown) =>

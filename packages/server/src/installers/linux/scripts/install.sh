@@ -48,7 +48,8 @@ Usage: install.sh [options]        (as root)
   --token-file FILE   read the install token from FILE (keeps it out of the process list)
   --token TOKEN       the install token (also read from OPTRALIS_TOKEN)
   --url URL           the Optralis server (default: ${SERVER_URL:-none})
-  --channel NAME      stable or beta (default: $CHANNEL)
+  --channel NAME      stable or beta (default: $CHANNEL, or the channel it is installed on);
+                      on an enrolled machine, moves it to that channel on the server too
   --no-service        install without the systemd service (containers, other init systems);
                       start '/usr/local/bin/optralis-agent run' with your own service manager
   --reenroll          enroll again even though this machine has a working identity
@@ -69,7 +70,9 @@ die() {
   exit 1
 }
 
+# Before anything changed, by definition: finish() then has nothing to put back.
 usage_error() {
+  USAGE_ERROR=1
   printf 'optralis install: %s (see --help)\n' "$*" >&2
   exit 2
 }
@@ -85,8 +88,10 @@ parse_args() {
   NO_SERVICE=''
   REENROLL=''
   ROOT=''
-  # A personalized installer's channel was chosen when it was made.
+  # A personalized installer's channel was chosen when it was made; only --channel on the
+  # command line moves a machine that is already enrolled (CHANNEL_OPTION).
   CHANNEL_GIVEN=''
+  CHANNEL_OPTION=''
   if [ "$INSTALLER_MODE" != generic ]; then CHANNEL_GIVEN=1; fi
   while [ $# -gt 0 ]; do
     case $1 in
@@ -96,8 +101,8 @@ parse_args() {
       --token-file=*) TOKEN_FILE=${1#*=}; shift ;;
       --url) option_value "$1" $#; SERVER_URL=$2; shift 2 ;;
       --url=*) SERVER_URL=${1#*=}; shift ;;
-      --channel) option_value "$1" $#; CHANNEL=$2; CHANNEL_GIVEN=1; shift 2 ;;
-      --channel=*) CHANNEL=${1#*=}; CHANNEL_GIVEN=1; shift ;;
+      --channel) option_value "$1" $#; CHANNEL=$2; CHANNEL_GIVEN=1; CHANNEL_OPTION=1; shift 2 ;;
+      --channel=*) CHANNEL=${1#*=}; CHANNEL_GIVEN=1; CHANNEL_OPTION=1; shift ;;
       --root) option_value "$1" $#; ROOT=$2; shift 2 ;;
       --root=*) ROOT=${1#*=}; shift ;;
       --no-service) NO_SERVICE=1; shift ;;
@@ -203,7 +208,8 @@ userland_bits() {
   esac
 }
 
-# The agent is linked against the GNU C library.
+# The agent is linked against the GNU C library: musl-only systems (Alpine Linux) run it only
+# through the gcompat compatibility layer.
 check_c_library() {
   local loader
   case $ARCH in
@@ -213,7 +219,7 @@ check_c_library() {
   if [ -e "/lib64/$loader" ] || [ -e "/lib/$loader" ] || [ -e "/usr/lib64/$loader" ]; then
     return 0
   fi
-  die "the agent needs the GNU C library ($loader), which this system does not have (on Alpine Linux: apk add gcompat)"
+  die "the agent needs the GNU C library ($loader), which this system does not have. A musl-only system such as Alpine Linux is supported only with the glibc compatibility layer: apk add gcompat, then run the installer again"
 }
 
 # The one place that talks to systemd. OPTRALIS_SYSTEMCTL names a program with systemctl's
@@ -236,7 +242,7 @@ check_service_manager() {
 
 check_tools() {
   local missing='' tool
-  for tool in id uname cat cut wc sha256sum mktemp tr sed grep od cmp cp mv rm rmdir mkdir chmod chown; do
+  for tool in id uname cat cut wc sha256sum mktemp tr sed grep od cp mv rm rmdir mkdir chmod chown; do
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
   done
   if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then
@@ -406,14 +412,19 @@ existing_identity() {
     return 1
   fi
   ENROLLED_MACHINE=$(json_field "$found" machine_id)
+  KEPT_CHANNEL=$(json_field "$found" channel)
   return 0
 }
 
 enroll_machine() {
   ENROLLED_MACHINE=''
+  KEPT_CHANNEL=''
   if existing_identity; then
     IDENTITY_KEPT=1
     say "This machine keeps its identity: machine $ENROLLED_MACHINE (no token was spent)"
+    if [ -n "$TOKEN" ]; then
+      say "The install token was not used: the machine's identity works. To enroll it again with the token (a new certificate, same machine), run the installer again with --reenroll"
+    fi
     return 0
   fi
   IDENTITY_KEPT=''
@@ -426,16 +437,15 @@ enroll_machine() {
   say "Enrolling this machine with $SERVER_URL (the key is made here and never leaves it)"
   ARMED=1
   make_dir "$CONFIG_DIR" 700
-  # The token goes through a pipe from a shell builtin: it is in no program's arguments.
+  # The token goes through a pipe from a shell builtin: it is in no program's arguments. With
+  # the CA this installer carries, the server must say it trusts that CA before the token is
+  # spent, and its answer must name it before anything is written.
   if ! printf '%s\n' "$TOKEN" | "$STAGED" enroll --url "$SERVER_URL" --token-file - \
-    --config-dir "$CONFIG_DIR" ${CHANNEL_GIVEN:+--channel "$CHANNEL"} --json \
-    >"$WORK/enrolled.json"; then
+    --config-dir "$CONFIG_DIR" ${CHANNEL_GIVEN:+--channel "$CHANNEL"} \
+    ${EMBEDDED_CA:+--ca-file "$WORK/ca.crt"} --json >"$WORK/enrolled.json"; then
     die 'the enrollment was refused (the reason is above)'
   fi
   ENROLLED_MACHINE=$(json_field "$(cat "$WORK/enrolled.json")" machine_id)
-  if [ -n "$EMBEDDED_CA" ] && ! cmp -s "$WORK/ca.crt" "$CONFIG_DIR/ca.crt"; then
-    die "the server's certificate authority is not the one this installer was made for; download a new installer"
-  fi
   say "Enrolled as machine $ENROLLED_MACHINE"
 }
 
@@ -499,6 +509,8 @@ ExecStart=$BIN run --config-dir $CONFIG_DIR --log-dir $LOG_DIR
 # Any failure restarts the agent, including status 75, with which a self-update hands over to
 # the new binary. The update watchdog runs in a transient unit of its own (systemd-run).
 Restart=on-failure
+# Status 78 is the agent's "configuration unusable": restarting cannot mend it.
+RestartPreventExitStatus=78
 RestartSec=5
 TimeoutStopSec=30
 UMask=0077
@@ -585,14 +597,26 @@ roll_back() {
   restore_service
 }
 
+# A kept identity moves to the channel --channel named: the server first (over the machine's
+# mutual TLS), then config.json. Last, so that a refusal still leaves everything to put back.
+move_channel() {
+  local out
+  if [ -z "$IDENTITY_KEPT" ] || [ -z "$CHANNEL_OPTION" ] || [ "$KEPT_CHANNEL" = "$CHANNEL" ]; then
+    return 0
+  fi
+  out=$("$BIN" channel "$CHANNEL" --config-dir "$CONFIG_DIR" 2>&1 </dev/null) ||
+    die "the server did not move machine $ENROLLED_MACHINE to the $CHANNEL channel: ${out#optralis-agent: }"
+  say "Moved machine $ENROLLED_MACHINE from the ${KEPT_CHANNEL:-stable} channel to $CHANNEL"
+}
+
 # On any exit: the staged download goes; after a failure, whatever the install changed is put
-# back and the directories it made are removed.
+# back and the directories it made are removed. A usage error changed nothing: it says so.
 finish() {
   local status=$? dir
   set +eu
   trap - EXIT
   if [ -n "$STAGED" ]; then rm -f "$STAGED"; fi
-  if [ "$status" != 0 ] && [ "$status" != 2 ]; then
+  if [ "$status" != 0 ] && [ -z "$USAGE_ERROR" ]; then
     if [ -n "$ARMED" ]; then
       roll_back
       printf 'optralis install: everything the installer changed was put back\n' >&2
@@ -632,7 +656,7 @@ main() {
   require_bash "$@"
   set -euo pipefail
   umask 022
-  WORK='' STAGED='' ARMED='' CREATED_DIRS=''
+  WORK='' STAGED='' ARMED='' CREATED_DIRS='' USAGE_ERROR=''
   trap finish EXIT
   installer_settings
   parse_args "$@"
@@ -654,6 +678,7 @@ main() {
   install_files
   install_service
   verify_install
+  move_channel
   ARMED=''
   report
 }
