@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { architectureSchema, platformSchema } from './platform';
+import { signedStatementSchema } from './release-statement';
 import { percentSchema, temperatureSchema, usageSchema } from './telemetry';
 import { pemSchema, plainText } from './text';
 
@@ -46,6 +47,8 @@ export type UpdateOffer = z.infer<typeof updateOfferSchema>;
 export const heartbeatResponseSchema = z.object({
   status: z.literal('ok'),
   update: updateOfferSchema.optional(),
+  /** The signed catalogue statement (`optralis-catalogue/v1`): the current release sequence. */
+  releases: signedStatementSchema.optional(),
   /**
    * The CAs the agent API trusts (PEM, the issuing one first), sent when the agent's copy
    * differs: the agent stores it and trusts it from then on (CA rotation).

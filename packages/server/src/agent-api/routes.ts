@@ -10,7 +10,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import { parseInput } from '../http/validate';
-import { updateForHeartbeat } from '../releases/offer-service';
+import { releasesForHeartbeat } from '../releases/offer-service';
 import { receiveInventory, receiveSamples } from '../telemetry/service';
 import { checkContentEncoding } from './body';
 import { type HeartbeatState, heartbeatBuffer } from './heartbeat-buffer';
@@ -71,8 +71,9 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/heartbeat', async (request) => {
     const machine = principal(request);
     const body = parseInput(heartbeatRequestSchema, request.body);
-    // Releases: the signed update offer, if any (compares with the version stored before this).
-    const update = await updateForHeartbeat(ctx, machine, body);
+    // Releases: the signed catalogue sequence and update offer, if any (compares with the
+    // version stored before this).
+    const releases = await releasesForHeartbeat(ctx, machine, body);
     await heartbeatBuffer(ctx).record(machine.machineId, heartbeatState(body, ctx.clock()));
     // CA rotation: an agent holding another bundle gets the current one; an agent whose
     // certificate comes from a CA being retired is told to renew onto the active one.
@@ -82,7 +83,8 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
         : undefined;
     return {
       status: 'ok' as const,
-      ...(update ? { update } : {}),
+      ...(releases?.update ? { update: releases.update } : {}),
+      ...(releases ? { releases: releases.releases } : {}),
       ...(bundle ? { ca_bundle: bundle } : {}),
       ...(machine.fromActiveCa ? {} : { renew: true }),
     };
