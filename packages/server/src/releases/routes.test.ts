@@ -7,12 +7,15 @@ import {
   listAgentVersionsResponseSchema,
 } from '@optralis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentRequest } from '../../../../test/support/https';
+import { enrollTestMachine, newClient } from '../../../../test/support/machines';
 import { STORES, startServerOn } from '../../../../test/support/postgres';
 import type { TestServer } from '../../../../test/support/server';
 import { login } from '../../../../test/support/sessions';
 import { listAudit } from '../audit/store';
 import { createUser } from '../auth/store';
 import { createClient } from '../clients/store';
+import { revokeMachine } from '../machines/store';
 
 const HASH = 'c0ffee'.padEnd(64, '0');
 const PASSWORD = 'a-long-enough-password';
@@ -142,6 +145,98 @@ describe.each(STORES)('on %s, the agent versions admin API', (store) => {
       .filter((event) => event.subject === version.id)
       .map((event) => event.action);
     expect(actions.sort()).toEqual(['release.created', 'release.deleted', 'release.updated']);
+  });
+
+  it('counts, per release, the machines that last heartbeated at its version and target', async () => {
+    const made: Record<string, string> = {};
+    for (const [version, platform, architecture] of [
+      ['5.0.0', 'linux', 'amd64'],
+      ['5.0.0', 'linux', 'arm64'],
+      ['5.0.0', 'windows', 'amd64'],
+      ['5.1.0', 'linux', 'amd64'],
+    ] as const) {
+      const answer = await call(
+        'POST',
+        '/api/agent-versions',
+        sessions.super,
+        release({ version, platform, architecture }),
+      );
+      expect(answer.statusCode, answer.body).toBe(201);
+      made[`${version} ${platform} ${architecture}`] = answer.json().id;
+    }
+    const counted = await newClient(server, 'Counted');
+    const other = await newClient(server, 'Other');
+    const machines: [string, string, string, string][] = [
+      [counted, '5.0.0', 'linux', 'amd64'],
+      [counted, '5.0.0', 'linux', 'amd64'],
+      [counted, '5.0.0', 'linux', 'arm64'],
+      // A version no release of this platform has, and one without any release: counted nowhere.
+      [counted, '5.1.0', 'windows', 'amd64'],
+      [counted, '4.9.0', 'linux', 'amd64'],
+      [other, '5.0.0', 'linux', 'amd64'],
+    ];
+    const enrolled = [];
+    for (const [i, [clientId, version, platform, arch]] of machines.entries()) {
+      const machine = await enrollTestMachine(server, clientId, `counted-${i}`);
+      // Its version is what it reports, not what it enrolled with: first 1.0.0, then this one.
+      for (const reported of ['1.0.0', version]) {
+        const answer = await agentRequest(
+          `${server.agentApiUrl}/heartbeat`,
+          { ca: server.ctx.ca.certificatePem, cert: machine.cert, key: machine.key },
+          { body: { version: reported, platform, arch } },
+        );
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      }
+      enrolled.push(machine);
+    }
+    const email = 'reader@counted.test';
+    await createUser(
+      server.ctx.db,
+      { email, password: PASSWORD, role: 'read_only', clientId: counted },
+      new Date(),
+    );
+    const reader = await login(server.publicApp, email, PASSWORD);
+    const counts = async (session: string) => {
+      const listed = await call('GET', '/api/agent-versions', session);
+      expect(listed.statusCode, listed.body).toBe(200);
+      const versions = listAgentVersionsResponseSchema.parse(listed.json()).versions;
+      return Object.fromEntries(
+        Object.entries(made).map(([name, id]) => [
+          name,
+          versions.find((v) => v.id === id)?.machine_count,
+        ]),
+      );
+    };
+    expect(await counts(sessions.super as string)).toEqual({
+      '5.0.0 linux amd64': 3,
+      '5.0.0 linux arm64': 1,
+      '5.0.0 windows amd64': 0,
+      '5.1.0 linux amd64': 0,
+    });
+    // A client's reader counts only its own machines.
+    expect(await counts(reader)).toEqual({
+      '5.0.0 linux amd64': 2,
+      '5.0.0 linux arm64': 1,
+      '5.0.0 windows amd64': 0,
+      '5.1.0 linux amd64': 0,
+    });
+
+    // A revoked machine no longer counts; one that updated counts for its new version.
+    const [first, second] = enrolled;
+    await revokeMachine(server.ctx.db, first?.machineId ?? '', null, new Date());
+    const updated = await agentRequest(
+      `${server.agentApiUrl}/heartbeat`,
+      { ca: server.ctx.ca.certificatePem, cert: second?.cert ?? '', key: second?.key ?? '' },
+      { body: { version: '5.1.0', platform: 'linux', arch: 'amd64' } },
+    );
+    expect(updated.status).toBe(200);
+    expect(await counts(sessions.super as string)).toMatchObject({
+      '5.0.0 linux amd64': 1,
+      '5.1.0 linux amd64': 1,
+    });
+    for (const id of Object.values(made)) {
+      await call('DELETE', `/api/agent-versions/${id}`, sessions.super);
+    }
   });
 
   it('refuses bad fields with the field named', async () => {
