@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { activateCa, rotateCa, x509 } from '../../packages/server/src/ca';
 import { loadConfig } from '../../packages/server/src/config';
+import { revokeMachine } from '../../packages/server/src/machines/store';
 import { type RunningServer, reloadCaTrust, startServer } from '../../packages/server/src/server';
 import { enrollTestMachine, newClient } from '../support/machines';
 import { REPO_ROOT } from '../support/paths';
@@ -140,6 +141,34 @@ describe('the agent service over time', () => {
     // Started, down, back: a handful of lines for dozens of heartbeats and several failures.
     expect(lines.length).toBeLessThanOrEqual(6);
     expect(agent.stderr()).toBe(lines.map((line) => `${line}\n`).join(''));
+  });
+
+  it('names the server’s refusal of a revoked machine once, not as an unreachable server', async () => {
+    const server = await fixedServer(tempDir('revoked'), {
+      http: await freePort(),
+      agent: await freePort(),
+    });
+    cleanups.push(() => server.stop());
+    const machine = await enrollTestMachine(server, await newClient(server), 'revoked-01');
+    editConfig(machine.configDir, { interval: 1 });
+    const agent = startAgent(machine.configDir);
+    cleanups.push(() => agent.stop());
+    await eventually(async () => lastSeen(server, machine.machineId), 'a first heartbeat');
+
+    expect(await revokeMachine(server.ctx.db, machine.machineId, null, new Date())).toBe(true);
+    const refused = (line: string) => line.includes('server refused the heartbeat');
+    await eventually(
+      async () => (logLines(machine.configDir).some(refused) ? true : undefined),
+      'the refusal in the log',
+    );
+    // Several more refused attempts (backoff from a 1 s interval) add no line.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(agent.child.exitCode).toBeNull();
+    expect(await agent.stop()).toBe(0);
+    const lines = logLines(machine.configDir);
+    expect(lines.filter(refused)).toHaveLength(1);
+    expect(lines.find(refused)).toContain('code=machine_revoked status=403');
+    expect(lines.filter((line) => line.includes('cannot reach the server'))).toEqual([]);
   });
 
   it('renews a short-lived certificate before it expires and keeps working', async () => {

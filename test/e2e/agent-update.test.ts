@@ -180,6 +180,17 @@ describe('a linux-amd64 agent updates itself from 1.0.0 to 1.1.0, and refuses fo
     };
   }
 
+  /** The signed catalogue statement a genuine answer carries, as captured on the path. */
+  function catalogue(sequence: number) {
+    const now = Date.now();
+    return signStatement(server.ctx.releaseKey, {
+      type: 'optralis-catalogue/v1',
+      sequence,
+      issued_at: new Date(now).toISOString(),
+      expires_at: new Date(now + 3_600_000).toISOString(),
+    });
+  }
+
   /** An enrolled 1.0.0 agent whose agent API is the attacker's. */
   async function attackedAgent(name: string, env: Record<string, string> = {}) {
     const agent = await installOldAgent(name);
@@ -226,11 +237,17 @@ describe('a linux-amd64 agent updates itself from 1.0.0 to 1.1.0, and refuses fo
       }),
     );
 
-    // Replay: a genuine, still valid offer signed before one the agent has already seen.
+    // Replay: a genuine, still valid offer signed before the catalogue the agent has seen in an
+    // answer without an offer (the release was deactivated since); it never accepted an offer.
     const replayed = await attackedAgent('attack-replay');
     const captured = offer({ sequence: 1000 });
-    replayed.fake.answer = offer({ sequence: 2000, url: `${downloads.url}/downloads/stable/gone` });
-    await reported(replayed.fake, 'HTTP 404');
+    replayed.fake.answer = { status: 'ok', releases: catalogue(2000) };
+    const stateFile = path.join(replayed.agent.configDir, 'update-state.json');
+    await until('the agent to remember sequence 2000', () =>
+      fs.existsSync(stateFile)
+        ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).last_sequence === 2000
+        : undefined,
+    );
     replayed.fake.answer = captured;
 
     for (const [i, [, , text]] of cases.entries())

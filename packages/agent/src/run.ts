@@ -12,7 +12,7 @@ import type { TemperatureSource } from './metrics/temperature';
 import { linuxTemperatureSource } from './metrics/temperature-linux';
 import { windowsTemperatureSource } from './metrics/temperature-windows';
 import { currentArch, currentPlatform } from './platform';
-import { Reachability } from './reachability';
+import { type Failure, Reachability } from './reachability';
 import { CertificateRenewal, completePendingSwap } from './renewal';
 import { Telemetry } from './telemetry';
 import { AgentTransport, describeError, type TlsMaterial } from './transport';
@@ -169,8 +169,11 @@ export async function runAgent(options: RunOptions): Promise<void> {
         }
         if (!options.once) await telemetry.sendDue(transport);
       } else {
-        reachability.failed(outcome.reason);
-        if (options.once) throw new AgentError(outcome.code, outcome.reason, 69);
+        reachability.failed(outcome);
+        if (options.once) {
+          const reason = outcome.kind === 'refused' ? describe(outcome) : outcome.reason;
+          throw new AgentError(outcome.code, reason, 69);
+        }
       }
       if (options.once) return;
 
@@ -215,16 +218,25 @@ function openTransport(apiUrl: string, tls: TlsMaterial, keyPath: string): Agent
   }
 }
 
-type Outcome = { ok: true; body: unknown } | { ok: false; code: string; reason: string };
+type Outcome = { ok: true; body: unknown } | ({ ok: false; code: string } & Failure);
 
 async function sendHeartbeat(transport: AgentTransport, body: object): Promise<Outcome> {
   try {
     const response = await transport.postJson('/heartbeat', body);
     if (response.status === 200) return { ok: true, body: response.body };
     const error = describeError(response);
-    return { ok: false, code: error.code, reason: `${error.code}: ${error.message}` };
+    // A 4xx is the server's (or its proxy's) answer about this request; a 5xx is a server that
+    // cannot serve now, like one that is away.
+    if (response.status >= 400 && response.status < 500) {
+      return { ok: false, kind: 'refused', status: response.status, ...error };
+    }
+    return { ok: false, kind: 'unreachable', code: error.code, reason: describe(error) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'network_error';
-    return { ok: false, code, reason: `${code}: ${(error as Error).message}` };
+    return { ok: false, kind: 'unreachable', code, reason: `${code}: ${(error as Error).message}` };
   }
+}
+
+function describe(error: { code: string; message: string }): string {
+  return `${error.code}: ${error.message}`;
 }

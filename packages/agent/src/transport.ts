@@ -13,6 +13,22 @@ export interface JsonResponse {
   body: unknown;
 }
 
+/**
+ * The largest answer the agent reads. The biggest real one, a heartbeat answer with a trust
+ * bundle (at most 64 KiB) and an offer, is far below; more is a broken or hostile server.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** An answer larger than the agent reads: a failed request, like a network failure. */
+export class ResponseTooLargeError extends Error {
+  readonly code = 'response_too_large';
+
+  constructor(limit: number) {
+    super(`the server's answer is larger than ${limit} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
 /** Failures of the connection itself, worth one immediate retry on a fresh socket. */
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
 
@@ -25,7 +41,11 @@ export class AgentTransport {
   private agent: https.Agent;
   private readonly base: URL;
 
-  constructor(apiUrl: string, material: TlsMaterial) {
+  constructor(
+    apiUrl: string,
+    material: TlsMaterial,
+    private readonly maxResponseBytes = MAX_RESPONSE_BYTES,
+  ) {
     this.base = new URL(apiUrl);
     this.agent = AgentTransport.connectionPool(material);
   }
@@ -96,8 +116,23 @@ export class AgentTransport {
           },
         },
         (response) => {
+          const limit = this.maxResponseBytes;
+          // Stops reading (and drops the connection) past the limit, before buffering it all.
+          if (Number(response.headers['content-length']) > limit) {
+            request.destroy(new ResponseTooLargeError(limit));
+            return;
+          }
           const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > limit) {
+              chunks.length = 0;
+              request.destroy(new ResponseTooLargeError(limit));
+              return;
+            }
+            chunks.push(chunk);
+          });
           response.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             let parsed: unknown = text;

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import {
   isoInstantSchema,
+  isPlausibleCelsius,
   percentSchema,
   plausibleCelsiusSchema,
+  reportedCelsiusSchema,
+  reportedTemperatureSchema,
   temperatureSchema,
   usageSchema,
 } from './telemetry';
@@ -42,6 +45,25 @@ export const metricSampleSchema = z.object({
     .optional(),
 });
 
+/**
+ * A sample as the server receives it. An impossible temperature is read as unavailable and an
+ * impossible sensor reading is left out, so that one bad sensor never costs the batch; what is
+ * stored and served is then a metricSampleSchema.
+ */
+export const reportedMetricSampleSchema = metricSampleSchema.extend({
+  temperature_c: reportedTemperatureSchema.optional(),
+  temperatures: z
+    .array(
+      z.object({
+        sensor: plainText(128),
+        celsius: reportedCelsiusSchema.describe('Left out unless between 1 and 150 °C.'),
+      }),
+    )
+    .max(64)
+    .transform((sensors) => sensors.filter((sensor) => isPlausibleCelsius(sensor.celsius)))
+    .optional(),
+});
+
 export type MetricSample = z.infer<typeof metricSampleSchema>;
 
 /** The most samples one request carries: an hour at the shortest usual interval (5 s). */
@@ -49,7 +71,7 @@ export const MAX_SAMPLES_PER_REQUEST = 720;
 
 /** `POST /collectors`: samples collected since the last successful post. */
 export const collectorsRequestSchema = z.object({
-  samples: z.array(metricSampleSchema).min(1).max(MAX_SAMPLES_PER_REQUEST),
+  samples: z.array(reportedMetricSampleSchema).min(1).max(MAX_SAMPLES_PER_REQUEST),
 });
 
 export type CollectorsRequest = z.infer<typeof collectorsRequestSchema>;

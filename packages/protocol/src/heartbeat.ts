@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { architectureSchema, channelSchema, platformSchema } from './platform';
-import { percentSchema, temperatureSchema, usageSchema } from './telemetry';
+import { signedStatementSchema } from './release-statement';
+import { percentSchema, reportedTemperatureSchema, usageSchema } from './telemetry';
 import { pemSchema, plainText } from './text';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex');
@@ -16,8 +17,11 @@ export const heartbeatRequestSchema = z.object({
   memory: usageSchema.optional(),
   /** The system disk (`/`, or the Windows system drive). */
   disk: usageSchema.optional(),
-  /** Degrees Celsius, -1 when no sensor gives a believable reading (null is read the same). */
-  temperature_c: temperatureSchema.nullable().optional(),
+  /**
+   * Degrees Celsius, -1 when no sensor gives a believable reading (null is read the same, and
+   * so is an impossible reading: see reportedTemperatureSchema).
+   */
+  temperature_c: reportedTemperatureSchema.nullable().optional(),
   /** Set after an update that could not be completed. */
   update_error: plainText(512).optional(),
   /** SHA-256 of the CA trust bundle the agent holds; the answer carries the bundle if it differs. */
@@ -46,6 +50,8 @@ export type UpdateOffer = z.infer<typeof updateOfferSchema>;
 export const heartbeatResponseSchema = z.object({
   status: z.literal('ok'),
   update: updateOfferSchema.optional(),
+  /** The signed catalogue statement (`optralis-catalogue/v1`): the current release sequence. */
+  releases: signedStatementSchema.optional(),
   /**
    * The CAs the agent API trusts (PEM, the issuing one first), sent when the agent's copy
    * differs: the agent stores it and trusts it from then on (CA rotation).

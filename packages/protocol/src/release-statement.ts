@@ -32,6 +32,32 @@ export const releaseStatementSchema = z
 
 export type ReleaseStatement = z.infer<typeof releaseStatementSchema>;
 
+/**
+ * What the release key signs in every heartbeat answer, with or without an offer: the release
+ * catalogue's current sequence. An agent remembers the highest it has seen and refuses offers
+ * signed before it, so an offer of a release deactivated since is refused even by an agent that
+ * never accepted an offer (TUF's "timestamp" role, reduced to one number).
+ */
+export const catalogueStatementSchema = z
+  .object({
+    type: z.literal('optralis-catalogue/v1'),
+    sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    issued_at: z.iso.datetime(),
+    expires_at: z.iso.datetime(),
+  })
+  .strict();
+
+export type CatalogueStatement = z.infer<typeof catalogueStatementSchema>;
+
+/** A statement as signed: its exact JSON text, the ed25519 signature (base64), the key's id. */
+export const signedStatementSchema = z.object({
+  statement: z.string().max(4096),
+  signature: z.string().max(256),
+  key_id: z.string().max(64),
+});
+
+export type SignedStatement = z.infer<typeof signedStatementSchema>;
+
 /** The release key's public half, as the bootstrap answer gives it to agents. */
 export const releaseKeyInfoSchema = z.object({
   algorithm: z.literal('ed25519'),

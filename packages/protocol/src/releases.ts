@@ -107,7 +107,17 @@ export const availableDownloadSchema = z.object({
 /** A metadata file that could not be read; the others are still listed. */
 export const metadataFileErrorSchema = z.object({
   file: z.string(),
-  problem: z.enum(['utf16', 'not_utf8', 'bad_json', 'invalid', 'unreadable']),
+  /** The last three are about the file a metadata file describes (checked on import). */
+  problem: z.enum([
+    'utf16',
+    'not_utf8',
+    'bad_json',
+    'invalid',
+    'unreadable',
+    'missing',
+    'size_mismatch',
+    'checksum_mismatch',
+  ]),
   message: z.string(),
 });
 

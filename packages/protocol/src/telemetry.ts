@@ -30,6 +30,25 @@ export const temperatureSchema = z.union([
   plausibleCelsiusSchema,
 ]);
 
+/** Beyond any unit mistake (millikelvin of a hot CPU is about 4e5): not a reading, refused. */
+export const MAX_REPORTED_TEMPERATURE_MAGNITUDE = 1_000_000;
+
+/**
+ * A reading in °C as the server receives it, before it is judged: a number, and not beyond any
+ * unit mistake. Older agents sent 0 K, -273.15 or tenths of kelvin as they were; such a reading
+ * must not cost the machine its heartbeat or a batch of samples, so it is accepted here and
+ * judged with isPlausibleCelsius by whoever reads it.
+ */
+export const reportedCelsiusSchema = z
+  .number()
+  .min(-MAX_REPORTED_TEMPERATURE_MAGNITUDE)
+  .max(MAX_REPORTED_TEMPERATURE_MAGNITUDE);
+
+/** A reported temperature: an impossible reading is read as -1, "unavailable". */
+export const reportedTemperatureSchema = reportedCelsiusSchema
+  .describe('Degrees Celsius, 1 to 150, or -1 when unavailable; any other reading is read as -1.')
+  .transform((value) => (isPlausibleCelsius(value) ? value : TEMPERATURE_UNAVAILABLE));
+
 /** Whether a reading in °C is one a real sensor of a running machine can give. */
 export function isPlausibleCelsius(value: number): boolean {
   return Number.isFinite(value) && value >= MIN_PLAUSIBLE_CELSIUS && value <= MAX_PLAUSIBLE_CELSIUS;

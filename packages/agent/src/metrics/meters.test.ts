@@ -84,6 +84,7 @@ describe('the machine readings', () => {
     expect(heartbeat.disk?.total_bytes).toBeGreaterThan(0);
     expect(heartbeat.memory?.total_bytes).toBeGreaterThan(0);
     expect(heartbeat.temperature_c).toBe(-1);
+    expect(sample.temperature_c).toBe(-1);
     expect(sample.temperatures).toEqual([]);
 
     sampler.setMounts(['/', '/does/not/exist']);

@@ -9,7 +9,10 @@ export const STATE_FILE = 'update-state.json';
 export const PENDING_FILE = 'update-pending.json';
 
 const stateSchema = z.object({
-  /** The highest release-catalogue sequence of a statement this agent accepted. */
+  /**
+   * The highest release-catalogue sequence this agent has seen signed, in an accepted offer or
+   * in the catalogue statement of any heartbeat answer; offers below it are replays.
+   */
   last_sequence: z.number().int().min(0).default(0),
   /** Releases not to try again (before `retry_after`, or never when it is absent). */
   failed: z

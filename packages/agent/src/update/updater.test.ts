@@ -140,14 +140,42 @@ describe('the agent’s self-update', () => {
     expect(fs.readFileSync(binary, 'utf8')).toBe('old binary');
   });
 
+  it('refuses a download shorter than the signed size, and removes what it got', async () => {
+    files.replace.set('stable/agent-v1.1.0', NEW.subarray(0, 1000));
+    expect(await offerTo(updater(), offer())).toBeUndefined();
+    expect(readState(dir).report).toBe('1.1.0: the download is 1000 bytes, not 4096');
+    expect(readState(dir).failed.map((entry) => entry.version)).toEqual(['1.1.0']);
+    expect(fs.existsSync(temporaryPathOf(binary))).toBe(false);
+    expect(fs.existsSync(`${temporaryPathOf(binary)}.json`)).toBe(false);
+    expect(fs.readFileSync(binary, 'utf8')).toBe('old binary');
+    expect(spawned).toEqual([]);
+  });
+
   it('refuses bad signatures, unknown keys, expired and replayed statements without downloading', async () => {
     const before = files.requests();
     const good = offer();
-    const cases: [string, unknown][] = [
-      ['bad_signature', { ...good, statement: good.statement.replace('1.1.0', '1.1.1') }],
-      ['bad_signature', { ...good, signature: Buffer.alloc(64).toString('base64') }],
-      ['unsigned', { version: '1.1.0', download_url: url, checksum_sha256: 'a'.repeat(64) }],
-      ['unknown_key', { ...good, key_id: 'ffffffffffffffff' }],
+    const otherArch = currentArch() === 'amd64' ? 'arm64' : 'amd64';
+    const cases: [string, unknown, string][] = [
+      [
+        'bad_signature',
+        { ...good, statement: good.statement.replace('1.1.0', '1.1.1') },
+        'the signature of the 1.1.0 offer is wrong',
+      ],
+      [
+        'bad_signature',
+        { ...good, signature: Buffer.alloc(64).toString('base64') },
+        'the signature of the 1.1.0 offer is wrong',
+      ],
+      [
+        'unsigned',
+        { version: '1.1.0', download_url: url, checksum_sha256: 'a'.repeat(64) },
+        'the offer of 1.1.0 is not signed',
+      ],
+      [
+        'unknown_key',
+        { ...good, key_id: 'ffffffffffffffff' },
+        'the offer of 1.1.0 is signed by an unknown key',
+      ],
       [
         'expired',
         offer(
@@ -156,17 +184,25 @@ describe('the agent’s self-update', () => {
             expires_at: '2020-01-02T00:00:00.000Z',
           }),
         ),
+        'the signed statement of 1.1.0 has expired',
       ],
       [
         'wrong_target',
-        offer(statement({ architecture: currentArch() === 'amd64' ? 'arm64' : 'amd64' })),
+        offer(statement({ architecture: otherArch })),
+        `the 1.1.0 release is for ${currentPlatform()}/${otherArch}`,
       ],
-      ['not_newer', offer(statement({ version: '1.0.0' }))],
+      ['not_newer', offer(statement({ version: '1.0.0' })), '1.0.0 is not newer than 1.0.0'],
+      [
+        'not_newer',
+        offer(statement({ version: '1.0.0-rc.1' })),
+        '1.0.0-rc.1 is not newer than 1.0.0',
+      ],
     ];
-    for (const [code, value] of cases) {
-      const agent = updater();
-      expect(await offerTo(agent, value), code).toBeUndefined();
-      expect(readState(dir).report, code).toBeDefined();
+    for (const [code, value, message] of cases) {
+      // Each case starts from nothing, so that a report left by the one before cannot pass.
+      fs.rmSync(path.join(dir, 'update-state.json'), { force: true });
+      expect(await offerTo(updater(), value), code).toBeUndefined();
+      expect(readState(dir).report, code).toBe(message);
     }
     fs.writeFileSync(path.join(dir, 'update-state.json'), JSON.stringify({ last_sequence: 200 }));
     expect(await offerTo(updater(), offer())).toBeUndefined();

@@ -6,6 +6,7 @@ import {
   RELEASE_KEY_FILE,
   type ReleaseKeyInfo,
   releaseKeyInfoSchema,
+  type SignedStatement,
   type UpdateOffer,
 } from '@optralis/protocol';
 import { AgentError } from '../errors';
@@ -23,7 +24,7 @@ import {
   writePending,
 } from './state';
 import { installBinary, temporaryPathOf } from './swap';
-import { verifyOffer } from './verify';
+import { verifyCatalogue, verifyOffer } from './verify';
 import { restorePending, spawnWatchdog } from './watchdog';
 
 /** The exit status that asks the service manager to start the (new) binary again. */
@@ -69,6 +70,7 @@ export class Updater {
   private timer: NodeJS.Timeout | undefined;
   private reported: string | undefined;
   private readonly refused = new Set<string>();
+  private catalogueRefusal: string | undefined;
   private saidFromSource = false;
 
   constructor(private readonly options: UpdaterOptions) {
@@ -123,8 +125,35 @@ export class Updater {
       this.reported = undefined;
     }
     const parsed = heartbeatResponseSchema.safeParse(body);
-    const offer = parsed.success ? parsed.data.update : undefined;
+    if (!parsed.success) return;
+    // The sequence first: an offer in the same answer is checked against what it says.
+    if (parsed.data.releases) this.learnSequence(parsed.data.releases);
+    const offer = parsed.data.update;
     if (offer && this.options.apply) await this.consider(offer);
+  }
+
+  /**
+   * Remembers the highest release-catalogue sequence the release key has signed, so that offers
+   * signed before it (a release since deactivated, replayed) are refused. A statement that does
+   * not verify changes nothing and is logged once per kind.
+   */
+  private learnSequence(signed: SignedStatement): void {
+    const { configDir, log } = this.options;
+    const verified = verifyCatalogue(signed, readReleaseKey(configDir), this.now());
+    if (!verified.ok) {
+      if (this.catalogueRefusal === verified.refusal.code) return;
+      this.catalogueRefusal = verified.refusal.code;
+      log.warn('release catalogue statement refused', {
+        code: verified.refusal.code,
+        reason: verified.refusal.message,
+      });
+      return;
+    }
+    this.catalogueRefusal = undefined;
+    if (verified.sequence <= readState(configDir).last_sequence) return;
+    updateState(configDir, (next) => {
+      next.last_sequence = Math.max(next.last_sequence, verified.sequence);
+    });
   }
 
   private confirm(): void {

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import {
+  catalogueStatementSchema,
   type ReleaseKeyInfo,
   type ReleaseStatement,
   releaseStatementSchema,
+  type SignedStatement,
   type UpdateOffer,
 } from '@optralis/protocol';
 import semver from 'semver';
@@ -29,7 +31,7 @@ export interface VerifyContext {
   architecture: string;
   /** The version this agent runs. */
   version: string;
-  /** The highest catalogue sequence this agent has accepted. */
+  /** The highest catalogue sequence this agent has seen signed (in an offer or a statement). */
   lastSequence: number;
 }
 
@@ -58,16 +60,9 @@ export function verifyOffer(
   if (offer.key_id !== key.key_id) {
     return refuse('unknown_key', `the offer of ${offer.version} is signed by an unknown key`);
   }
-  const signature = Buffer.from(offer.signature, 'base64');
-  let valid = false;
-  try {
-    const publicKey = crypto.createPublicKey(key.public_key);
-    valid = crypto.verify(null, Buffer.from(offer.statement, 'utf8'), publicKey, signature);
-  } catch {
-    valid = false;
-  }
-  if (!valid)
+  if (!signedBy(key, offer.statement, offer.signature)) {
     return refuse('bad_signature', `the signature of the ${offer.version} offer is wrong`);
+  }
 
   let parsed: unknown;
   try {
@@ -99,4 +94,51 @@ export function verifyOffer(
     return refuse('not_newer', `${statement.version} is not newer than ${context.version}`);
   }
   return { ok: true, statement };
+}
+
+function signedBy(key: ReleaseKeyInfo, statement: string, signature: string): boolean {
+  try {
+    const publicKey = crypto.createPublicKey(key.public_key);
+    const bytes = Buffer.from(signature, 'base64');
+    return crypto.verify(null, Buffer.from(statement, 'utf8'), publicKey, bytes);
+  } catch {
+    return false;
+  }
+}
+
+export type VerifiedSequence = { ok: true; sequence: number } | { ok: false; refusal: Refusal };
+
+/**
+ * Checks the catalogue statement of a heartbeat answer: signed by the release key and not
+ * expired. Its sequence only ever raises what the agent remembers, so an old one replayed is
+ * harmless and needs no check against the last.
+ */
+export function verifyCatalogue(
+  signed: SignedStatement,
+  key: ReleaseKeyInfo | undefined,
+  now: Date,
+): VerifiedSequence {
+  const no = (code: RefusalCode, message: string): VerifiedSequence => ({
+    ok: false,
+    refusal: { code, message },
+  });
+  if (!key) return no('no_release_key', 'no release key is configured; enroll again');
+  if (signed.key_id !== key.key_id) {
+    return no('unknown_key', 'the release catalogue statement is signed by an unknown key');
+  }
+  if (!signedBy(key, signed.statement, signed.signature)) {
+    return no('bad_signature', 'the signature of the release catalogue statement is wrong');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(signed.statement);
+  } catch {
+    return no('malformed', 'the release catalogue statement is not JSON');
+  }
+  const result = catalogueStatementSchema.safeParse(parsed);
+  if (!result.success) return no('malformed', 'the release catalogue statement is not valid');
+  if (Date.parse(result.data.expires_at) <= now.getTime()) {
+    return no('expired', 'the release catalogue statement has expired');
+  }
+  return { ok: true, sequence: result.data.sequence };
 }

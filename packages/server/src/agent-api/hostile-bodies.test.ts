@@ -5,8 +5,10 @@ import { agentRequest } from '../../../../test/support/https';
 import { enrollTestMachine, newClient, type TestMachine } from '../../../../test/support/machines';
 import { startTestServer, type TestServer } from '../../../../test/support/server';
 import { MAX_COMPRESSED_BYTES, MAX_INFLATED_BYTES } from './body';
+import { heartbeatBuffer } from './heartbeat-buffer';
 
 const heartbeat = { version: '1.0.0', platform: 'linux', arch: 'amd64' };
+const sample = { at: new Date().toISOString(), cpu_percent: 3, disks: [], network: [] };
 
 describe('the agent API against hostile bodies', () => {
   let server: TestServer;
@@ -110,8 +112,13 @@ describe('the agent API against hostile bodies', () => {
         { ...heartbeat, memory: { total_bytes: -1, used_bytes: 0 } },
         'memory.total_bytes',
       ],
-      ['/heartbeat', { ...heartbeat, temperature_c: -273.15 }, 'temperature_c'],
-      ['/heartbeat', { ...heartbeat, temperature_c: 3132 }, 'temperature_c'],
+      ['/heartbeat', { ...heartbeat, temperature_c: '45' }, 'temperature_c'],
+      ['/heartbeat', { ...heartbeat, temperature_c: 1e300 }, 'temperature_c'],
+      [
+        '/collectors',
+        { samples: [{ ...sample, temperatures: [{ sensor: 'cpu', celsius: 'hot' }] }] },
+        'samples.0.temperatures.0.celsius',
+      ],
       ['/heartbeat', { ...heartbeat, cpu_percent: '12' }, 'cpu_percent'],
       ['/heartbeat', { ...heartbeat, platform: 'macos' }, 'platform'],
       ['/heartbeat', [heartbeat], ''],
@@ -132,6 +139,55 @@ describe('the agent API against hostile bodies', () => {
       if (field) expect(answer.body.error?.field).toBe(field);
     }
     await expectHealthy();
+  });
+
+  it('keeps a heartbeat with an impossible temperature, stored as unavailable', async () => {
+    async function send(temperature_c: number) {
+      const body = Buffer.from(JSON.stringify({ ...heartbeat, temperature_c }));
+      const answer = await post('/heartbeat', body);
+      await heartbeatBuffer(server.ctx).flush();
+      const row = await server.ctx.db
+        .selectFrom('machines')
+        .select('temperature_c')
+        .where('id', '=', machine.machineId)
+        .executeTakeFirstOrThrow();
+      return { status: answer.status, stored: row.temperature_c };
+    }
+    // Readings an older agent may send as they came: 0 K, tenths of kelvin, millidegrees, 0 °C,
+    // and the specification's -1; each after a good one, so that a null is this heartbeat's doing.
+    for (const reading of [-273.15, 3132, 45_000, 0, -1]) {
+      expect(await send(47.5)).toEqual({ status: 200, stored: 47.5 });
+      expect(await send(reading), String(reading)).toEqual({ status: 200, stored: null });
+    }
+  });
+
+  it('keeps samples with impossible temperatures, dropping only those readings', async () => {
+    const at = new Date().toISOString();
+    const samples = [
+      {
+        ...sample,
+        at,
+        temperature_c: 3132,
+        temperatures: [
+          { sensor: 'cpu', celsius: 52 },
+          { sensor: 'acpitz', celsius: -273.15 },
+          { sensor: 'nvme', celsius: 45_000 },
+        ],
+      },
+    ];
+    const answer = await post('/collectors', Buffer.from(JSON.stringify({ samples })));
+    expect(answer, JSON.stringify(answer.body)).toMatchObject({ status: 200, body: { stored: 1 } });
+    const row = await server.ctx.db
+      .selectFrom('machine_metrics')
+      .select(['temperature_c', 'sample'])
+      .where('machine_id', '=', machine.machineId)
+      .where('at', '=', at)
+      .executeTakeFirstOrThrow();
+    expect(row.temperature_c).toBeNull();
+    expect(JSON.parse(row.sample)).toMatchObject({
+      temperature_c: -1,
+      temperatures: [{ sensor: 'cpu', celsius: 52 }],
+    });
   });
 
   it('refuses JSON nested two million levels deep with 400, and stays up', async () => {

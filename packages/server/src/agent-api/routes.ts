@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
 import { errors, MTLS } from '../http/route-schema';
-import { updateForHeartbeat } from '../releases/offer-service';
+import { releasesForHeartbeat } from '../releases/offer-service';
 import { moveMachine } from '../releases/policy';
 import { receiveInventory, receiveSamples } from '../telemetry/service';
 import { checkContentEncoding } from './body';
@@ -101,8 +101,9 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
   api.post('/heartbeat', { schema: heartbeat }, async (request) => {
     const machine = principal(request);
     const body = request.body;
-    // Releases: the signed update offer, if any (compares with the version stored before this).
-    const update = await updateForHeartbeat(ctx, machine, body);
+    // Releases: the signed catalogue sequence and update offer, if any (compares with the
+    // version stored before this).
+    const releases = await releasesForHeartbeat(ctx, machine, body);
     await heartbeatBuffer(ctx).record(machine.machineId, heartbeatState(body, ctx.clock()));
     // CA rotation: an agent holding another bundle gets the current one; an agent whose
     // certificate comes from a CA being retired is told to renew onto the active one.
@@ -112,7 +113,8 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
         : undefined;
     return {
       status: 'ok' as const,
-      ...(update ? { update } : {}),
+      ...(releases?.update ? { update: releases.update } : {}),
+      ...(releases ? { releases: releases.releases } : {}),
       ...(bundle ? { ca_bundle: bundle } : {}),
       ...(machine.fromActiveCa ? {} : { renew: true }),
     };

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  catalogueStatementSchema,
   heartbeatResponseSchema,
   releaseKeyInfoSchema,
   releaseStatementSchema,
@@ -76,7 +77,12 @@ describe.each(STORES)('on %s, update offers in the heartbeat answer', (store) =>
   }
 
   it('offers a greater active release, signed by the release key the agent got at enrollment', async () => {
-    expect((await heartbeat('1.0.0')).update).toBeUndefined();
+    const none = await heartbeat('1.0.0');
+    expect(none.update).toBeUndefined();
+    // Even without an offer, the answer carries the signed sequence of the catalogue.
+    const catalogue = catalogueStatementSchema.parse(JSON.parse(none.releases?.statement ?? ''));
+    expect(catalogue.type).toBe('optralis-catalogue/v1');
+    expect(Date.parse(catalogue.expires_at) - Date.parse(catalogue.issued_at)).toBe(86_400_000);
     const made = await admin('POST', '/api/agent-versions', {
       version: '1.1.0',
       platform: 'linux',
@@ -119,6 +125,7 @@ describe.each(STORES)('on %s, update offers in the heartbeat answer', (store) =>
     });
     expect(Date.parse(statement.expires_at) - Date.parse(statement.issued_at)).toBe(86_400_000);
     expect(statement.sequence).toBeGreaterThan(0);
+    expect(statement.sequence).toBeGreaterThan(catalogue.sequence);
     expect(
       fs.readFileSync(path.join(server.config.releaseKeyDir, 'release.key')).length,
     ).toBeGreaterThan(0);

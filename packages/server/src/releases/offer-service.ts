@@ -1,4 +1,9 @@
-import type { HeartbeatRequest, ReleaseStatement, UpdateOffer } from '@optralis/protocol';
+import type {
+  CatalogueStatement,
+  HeartbeatRequest,
+  ReleaseStatement,
+  UpdateOffer,
+} from '@optralis/protocol';
 import semver from 'semver';
 import { recordAudit } from '../audit/store';
 import type { AppContext } from '../context';
@@ -8,7 +13,10 @@ import { type AgentVersionRow, listActiveReleases, listPins, readCatalogueSequen
 
 /** How long this process trusts its copy of the releases; changes made here apply at once. */
 const CATALOGUE_TTL_MS = 5_000;
-/** An offer's statement is valid this long: a replayed old offer stops working after it. */
+/**
+ * An offer's statement is valid this long: a replayed old offer stops working after it, and
+ * sooner for an agent that has seen a later catalogue statement (see catalogueStatement).
+ */
 export const STATEMENT_LIFETIME_MS = 24 * 60 * 60_000;
 /** A statement is signed again once it is this old, so that agents always get a fresh one. */
 const RESIGN_AFTER_MS = 60 * 60_000;
@@ -19,6 +27,8 @@ interface Catalogue {
   sequence: number;
   loadedAt: number;
   signed: Map<string, { at: number; signed: SignedStatement }>;
+  /** The catalogue statement, signed once per load (every few seconds at most). */
+  current?: SignedStatement;
 }
 
 const catalogues = new WeakMap<object, Promise<Catalogue>>();
@@ -77,6 +87,31 @@ function signedFor(ctx: AppContext, book: Catalogue, release: AgentVersionRow): 
   return signed;
 }
 
+/**
+ * The statement of the catalogue's sequence that every heartbeat answer carries. An agent keeps
+ * the highest sequence it has seen and refuses offers signed with a lower one: once an admin
+ * deactivates a release, its old offers are refused by every agent that heartbeats here again,
+ * not only by those that accepted a later offer.
+ */
+function catalogueStatement(ctx: AppContext, book: Catalogue): SignedStatement {
+  if (book.current) return book.current;
+  const now = ctx.clock().getTime();
+  const statement: CatalogueStatement = {
+    type: 'optralis-catalogue/v1',
+    sequence: book.sequence,
+    issued_at: new Date(now).toISOString(),
+    expires_at: new Date(now + STATEMENT_LIFETIME_MS).toISOString(),
+  };
+  book.current = signStatement(ctx.releaseKey, statement);
+  return book.current;
+}
+
+/** The releases part of a heartbeat answer. */
+export interface HeartbeatReleases {
+  update?: UpdateOffer;
+  releases: SignedStatement;
+}
+
 export interface HeartbeatMachine {
   machineId: string;
   clientId: string;
@@ -87,14 +122,15 @@ export interface HeartbeatMachine {
 
 /**
  * The releases side of a heartbeat: counts what the agent reports about its last update, and
- * returns the signed update offer for the machine, or undefined. Called before the heartbeat
- * is recorded, so that the machine's previous version is still the stored one.
+ * returns the signed catalogue statement and the signed update offer for the machine, if any.
+ * Called before the heartbeat is recorded, so that the machine's previous version is still the
+ * stored one.
  */
-export async function updateForHeartbeat(
+export async function releasesForHeartbeat(
   ctx: AppContext,
   machine: HeartbeatMachine,
   body: HeartbeatRequest,
-): Promise<UpdateOffer | undefined> {
+): Promise<HeartbeatReleases | undefined> {
   const row =
     machine.channel !== undefined && machine.storedVersion !== undefined
       ? { channel: machine.channel, agent_version: machine.storedVersion }
@@ -107,6 +143,7 @@ export async function updateForHeartbeat(
   await recordOutcome(ctx, machine, row.agent_version, body);
 
   const book = await catalogue(ctx);
+  const releases = catalogueStatement(ctx, book);
   const release = chooseOffer(
     {
       id: machine.machineId,
@@ -118,15 +155,16 @@ export async function updateForHeartbeat(
     book.releases,
     book.pins.get(machine.clientId) ?? null,
   );
-  if (!release) return undefined;
+  if (!release) return { releases };
   ctx.metrics.updateOffers.inc({ channel: release.channel });
-  return {
+  const update = {
     version: release.version,
     download_url: release.download_url,
     checksum_sha256: release.checksum_sha256,
     file_size_bytes: Number(release.file_size_bytes),
     ...signedFor(ctx, book, release),
   };
+  return { update, releases };
 }
 
 async function recordOutcome(

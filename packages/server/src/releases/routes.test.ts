@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -6,12 +7,15 @@ import {
   listAgentVersionsResponseSchema,
 } from '@optralis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentRequest } from '../../../../test/support/https';
+import { enrollTestMachine, newClient } from '../../../../test/support/machines';
 import { STORES, startServerOn } from '../../../../test/support/postgres';
 import type { TestServer } from '../../../../test/support/server';
 import { login } from '../../../../test/support/sessions';
 import { listAudit } from '../audit/store';
 import { createUser } from '../auth/store';
 import { createClient } from '../clients/store';
+import { revokeMachine } from '../machines/store';
 
 const HASH = 'c0ffee'.padEnd(64, '0');
 const PASSWORD = 'a-long-enough-password';
@@ -27,25 +31,32 @@ const release = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-function linuxMetadata(version: string, channel: string) {
+type FileEntry = { filename: string; checksum_sha256: string; file_size_bytes: number };
+
+/** Writes an agent binary into a channel directory and describes it as metadata would. */
+function writeBinary(dir: string, channel: string, filename: string, content: string): FileEntry {
+  fs.mkdirSync(path.join(dir, channel), { recursive: true });
+  fs.writeFileSync(path.join(dir, channel, filename), content);
   return {
-    version,
-    channel,
-    platform: 'linux',
-    architectures: {
-      amd64: {
-        filename: `optralis-agent-linux-amd64-v${version}`,
-        checksum_sha256: 'AB'.repeat(32),
-        file_size_bytes: 1234,
-      },
-      arm64: {
-        filename: `optralis-agent-linux-arm64-v${version}`,
-        checksum_sha256: 'cd'.repeat(32),
-        file_size_bytes: 1200,
-      },
-    },
-    build_time: '2025-12-17T10:30:00Z',
+    filename,
+    // Upper case, as PowerShell writes it: the reader keeps lower case.
+    checksum_sha256: crypto.createHash('sha256').update(content).digest('hex').toUpperCase(),
+    file_size_bytes: Buffer.byteLength(content),
   };
+}
+
+function linuxMetadata(
+  version: string,
+  channel: string,
+  architectures: { amd64?: FileEntry; arm64?: FileEntry } = {
+    amd64: {
+      filename: `optralis-agent-linux-amd64-v${version}`,
+      checksum_sha256: 'AB'.repeat(32),
+      file_size_bytes: 1234,
+    },
+  },
+) {
+  return { version, channel, platform: 'linux', architectures, build_time: '2025-12-17T10:30:00Z' };
 }
 
 describe.each(STORES)('on %s, the agent versions admin API', (store) => {
@@ -136,6 +147,98 @@ describe.each(STORES)('on %s, the agent versions admin API', (store) => {
     expect(actions.sort()).toEqual(['release.created', 'release.deleted', 'release.updated']);
   });
 
+  it('counts, per release, the machines that last heartbeated at its version and target', async () => {
+    const made: Record<string, string> = {};
+    for (const [version, platform, architecture] of [
+      ['5.0.0', 'linux', 'amd64'],
+      ['5.0.0', 'linux', 'arm64'],
+      ['5.0.0', 'windows', 'amd64'],
+      ['5.1.0', 'linux', 'amd64'],
+    ] as const) {
+      const answer = await call(
+        'POST',
+        '/api/agent-versions',
+        sessions.super,
+        release({ version, platform, architecture }),
+      );
+      expect(answer.statusCode, answer.body).toBe(201);
+      made[`${version} ${platform} ${architecture}`] = answer.json().id;
+    }
+    const counted = await newClient(server, 'Counted');
+    const other = await newClient(server, 'Other');
+    const machines: [string, string, string, string][] = [
+      [counted, '5.0.0', 'linux', 'amd64'],
+      [counted, '5.0.0', 'linux', 'amd64'],
+      [counted, '5.0.0', 'linux', 'arm64'],
+      // A version no release of this platform has, and one without any release: counted nowhere.
+      [counted, '5.1.0', 'windows', 'amd64'],
+      [counted, '4.9.0', 'linux', 'amd64'],
+      [other, '5.0.0', 'linux', 'amd64'],
+    ];
+    const enrolled = [];
+    for (const [i, [clientId, version, platform, arch]] of machines.entries()) {
+      const machine = await enrollTestMachine(server, clientId, `counted-${i}`);
+      // Its version is what it reports, not what it enrolled with: first 1.0.0, then this one.
+      for (const reported of ['1.0.0', version]) {
+        const answer = await agentRequest(
+          `${server.agentApiUrl}/heartbeat`,
+          { ca: server.ctx.ca.certificatePem, cert: machine.cert, key: machine.key },
+          { body: { version: reported, platform, arch } },
+        );
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      }
+      enrolled.push(machine);
+    }
+    const email = 'reader@counted.test';
+    await createUser(
+      server.ctx.db,
+      { email, password: PASSWORD, role: 'read_only', clientId: counted },
+      new Date(),
+    );
+    const reader = await login(server.publicApp, email, PASSWORD);
+    const counts = async (session: string) => {
+      const listed = await call('GET', '/api/agent-versions', session);
+      expect(listed.statusCode, listed.body).toBe(200);
+      const versions = listAgentVersionsResponseSchema.parse(listed.json()).versions;
+      return Object.fromEntries(
+        Object.entries(made).map(([name, id]) => [
+          name,
+          versions.find((v) => v.id === id)?.machine_count,
+        ]),
+      );
+    };
+    expect(await counts(sessions.super as string)).toEqual({
+      '5.0.0 linux amd64': 3,
+      '5.0.0 linux arm64': 1,
+      '5.0.0 windows amd64': 0,
+      '5.1.0 linux amd64': 0,
+    });
+    // A client's reader counts only its own machines.
+    expect(await counts(reader)).toEqual({
+      '5.0.0 linux amd64': 2,
+      '5.0.0 linux arm64': 1,
+      '5.0.0 windows amd64': 0,
+      '5.1.0 linux amd64': 0,
+    });
+
+    // A revoked machine no longer counts; one that updated counts for its new version.
+    const [first, second] = enrolled;
+    await revokeMachine(server.ctx.db, first?.machineId ?? '', null, new Date());
+    const updated = await agentRequest(
+      `${server.agentApiUrl}/heartbeat`,
+      { ca: server.ctx.ca.certificatePem, cert: second?.cert ?? '', key: second?.key ?? '' },
+      { body: { version: '5.1.0', platform: 'linux', arch: 'amd64' } },
+    );
+    expect(updated.status).toBe(200);
+    expect(await counts(sessions.super as string)).toMatchObject({
+      '5.0.0 linux amd64': 1,
+      '5.1.0 linux amd64': 1,
+    });
+    for (const id of Object.values(made)) {
+      await call('DELETE', `/api/agent-versions/${id}`, sessions.super);
+    }
+  });
+
   it('refuses bad fields with the field named', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ version: '1.2' }, 'version'],
@@ -187,9 +290,13 @@ describe.each(STORES)('on %s, the agent versions admin API', (store) => {
     for (const channel of ['stable', 'beta'])
       fs.mkdirSync(path.join(dir, channel), { recursive: true });
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const files = {
+      amd64: writeBinary(dir, 'stable', 'optralis-agent-linux-amd64-v3.0.0', 'amd64 agent 3.0.0'),
+      arm64: writeBinary(dir, 'stable', 'optralis-agent-linux-arm64-v3.0.0', 'arm64 agent'),
+    };
     fs.writeFileSync(
       path.join(dir, 'stable/metadata-linux.json'),
-      Buffer.concat([bom, Buffer.from(JSON.stringify(linuxMetadata('3.0.0', 'stable')))]),
+      Buffer.concat([bom, Buffer.from(JSON.stringify(linuxMetadata('3.0.0', 'stable', files)))]),
     );
     fs.writeFileSync(path.join(dir, 'stable/metadata-windows.json'), '{"version": ');
     fs.writeFileSync(
@@ -209,7 +316,7 @@ describe.each(STORES)('on %s, the agent versions admin API', (store) => {
       'stable arm64 3.0.0',
     ]);
     expect(body.downloads[0]).toMatchObject({
-      checksum_sha256: 'ab'.repeat(32),
+      checksum_sha256: files.amd64.checksum_sha256.toLowerCase(),
       imported: false,
       download_url: `${server.publicUrl}/downloads/stable/optralis-agent-linux-amd64-v3.0.0`,
       source: 'stable/metadata-linux.json',
@@ -230,7 +337,7 @@ describe.each(STORES)('on %s, the agent versions admin API', (store) => {
       version: '3.0.0',
       architecture: 'amd64',
       release_date: '2025-12-17T10:30:00Z',
-      file_size_bytes: 1234,
+      file_size_bytes: files.amd64.file_size_bytes,
     });
     expect(imported.json().errors).toHaveLength(3);
 
@@ -243,6 +350,90 @@ describe.each(STORES)('on %s, the agent versions admin API', (store) => {
       (await call('GET', '/api/agent-versions/available-downloads', sessions.super)).json(),
     );
     expect(after.downloads.every((d) => d.imported && d.agent_version_id)).toBe(true);
+  });
+
+  it('imports only files that are there with their size and SHA-256, naming each bad one', async () => {
+    const dir = server.config.downloadsDir;
+    const windows = (channel: string, entry: FileEntry) => ({
+      version: '3.2.0-beta.1',
+      channel,
+      platform: 'windows',
+      architecture: 'amd64',
+      ...entry,
+      build_time: '2025-12-18T10:30:00Z',
+    });
+    const good = writeBinary(dir, 'beta', 'optralis-agent-v3.2.0-beta.1.exe', 'windows agent');
+    fs.writeFileSync(
+      path.join(dir, 'beta/metadata-windows.json'),
+      JSON.stringify(windows('beta', good)),
+    );
+    const shorter = writeBinary(dir, 'stable', 'optralis-agent-v3.2.0-beta.1.exe', 'cut');
+    fs.writeFileSync(
+      path.join(dir, 'stable/metadata-windows.json'),
+      JSON.stringify(windows('stable', { ...shorter, file_size_bytes: 4 })),
+    );
+    const amd64 = writeBinary(dir, 'beta', 'optralis-agent-linux-amd64-v3.2.0-beta.1', 'tampered');
+    const arm64 = {
+      filename: 'optralis-agent-linux-arm64-v3.2.0-beta.1',
+      checksum_sha256: crypto.createHash('sha256').update('arm64 agent').digest('hex'),
+      file_size_bytes: 11,
+    };
+    const described = { ...amd64, checksum_sha256: 'EE'.repeat(32) };
+    fs.writeFileSync(
+      path.join(dir, 'beta/metadata-linux.json'),
+      JSON.stringify(linuxMetadata('3.2.0-beta.1', 'beta', { amd64: described, arm64 })),
+    );
+
+    const first = await call('POST', '/api/agent-versions/import', sessions.super, {});
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json().imported).toEqual([
+      expect.objectContaining({ channel: 'beta', platform: 'windows', version: '3.2.0-beta.1' }),
+    ]);
+    const problems = (first.json().errors as { file: string; problem: string; message: string }[])
+      .map((e) => [e.file, e.problem, e.message])
+      .sort();
+    expect(problems).toEqual([
+      [
+        'beta/optralis-agent-linux-amd64-v3.2.0-beta.1',
+        'checksum_mismatch',
+        'beta/optralis-agent-linux-amd64-v3.2.0-beta.1: does not match the SHA-256 of the ' +
+          'metadata (described by beta/metadata-linux.json)',
+      ],
+      [
+        'beta/optralis-agent-linux-arm64-v3.2.0-beta.1',
+        'missing',
+        'beta/optralis-agent-linux-arm64-v3.2.0-beta.1: is not in the downloads directory ' +
+          '(described by beta/metadata-linux.json)',
+      ],
+      [
+        'stable/optralis-agent-v3.2.0-beta.1.exe',
+        'size_mismatch',
+        'stable/optralis-agent-v3.2.0-beta.1.exe: is 3 bytes, the metadata says 4 ' +
+          '(described by stable/metadata-windows.json)',
+      ],
+    ]);
+
+    // The missing file arrives: it is imported; the others stay refused.
+    fs.writeFileSync(path.join(dir, 'beta', arm64.filename), 'arm64 agent');
+    const second = await call('POST', '/api/agent-versions/import', sessions.super, {});
+    expect(second.json().imported.map((v: { architecture: string }) => v.architecture)).toEqual([
+      'arm64',
+    ]);
+    expect(
+      second
+        .json()
+        .errors.map((e: { problem: string }) => e.problem)
+        .sort(),
+    ).toEqual(['checksum_mismatch', 'size_mismatch']);
+    const versions = (await call('GET', '/api/agent-versions', sessions.super)).json().versions;
+    expect(
+      versions
+        .filter((v: { version: string }) => v.version === '3.2.0-beta.1')
+        .map((v: { channel: string; platform: string; architecture: string }) =>
+          [v.channel, v.platform, v.architecture].join(' '),
+        )
+        .sort(),
+    ).toEqual(['beta linux arm64', 'beta windows amd64']);
   });
 
   it('serves the latest version with the spec’s defaults, and refuses unknown values', async () => {

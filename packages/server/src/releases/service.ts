@@ -15,6 +15,7 @@ import { isUniqueViolation } from '../db/database';
 import type { Database } from '../db/schema';
 import { AppError } from '../errors';
 import { newId } from '../ids';
+import { checkOfferedFile } from './file-check';
 import { downloadUrl, readDownloads } from './metadata';
 import { forgetCatalogue } from './offer-service';
 import {
@@ -151,10 +152,17 @@ export async function importDownloads(ctx: Ctx, filter: ImportInput, actor: stri
   );
   const imported: AgentVersion[] = [];
   const alreadyImported: string[] = [];
+  const problems = [...errors];
   for (const file of matching) {
     const name = `${file.channel}/${file.filename}`;
     if (file.imported) {
       alreadyImported.push(name);
+      continue;
+    }
+    // The file itself, before a row sends agents to it; a bad one never stops the others.
+    const problem = await checkOfferedFile(ctx.config.downloadsDir, file);
+    if (problem) {
+      problems.push(problem);
       continue;
     }
     try {
@@ -172,7 +180,7 @@ export async function importDownloads(ctx: Ctx, filter: ImportInput, actor: stri
       alreadyImported.push(name);
     }
   }
-  return { imported, already_imported: alreadyImported, errors };
+  return { imported, already_imported: alreadyImported, errors: problems };
 }
 
 /** Writes a change and raises the catalogue sequence in one transaction. */

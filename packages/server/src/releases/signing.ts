@@ -1,7 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ReleaseKeyInfo, ReleaseStatement } from '@optralis/protocol';
+import type {
+  CatalogueStatement,
+  ReleaseKeyInfo,
+  ReleaseStatement,
+  SignedStatement,
+} from '@optralis/protocol';
 import type { Logger } from 'pino';
 
 export const RELEASE_PRIVATE_KEY_FILE = 'release.key';
@@ -80,14 +85,13 @@ export function openReleaseKey(dir: string, log: Logger): ReleaseKey {
   return loadReleaseKey(dir);
 }
 
-export interface SignedStatement {
-  statement: string;
-  signature: string;
-  key_id: string;
-}
+export type { SignedStatement };
 
 /** Signs the exact JSON text that the agent will parse after checking the signature. */
-export function signStatement(key: ReleaseKey, statement: ReleaseStatement): SignedStatement {
+export function signStatement(
+  key: ReleaseKey,
+  statement: ReleaseStatement | CatalogueStatement,
+): SignedStatement {
   const text = JSON.stringify(statement);
   const signature = crypto.sign(null, Buffer.from(text, 'utf8'), key.privateKey);
   return { statement: text, signature: signature.toString('base64'), key_id: key.info.key_id };
