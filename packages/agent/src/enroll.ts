@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
 import {
   type AgentConfig,
   type BootstrapRequestInput,

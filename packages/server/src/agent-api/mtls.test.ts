@@ -56,7 +56,13 @@ describe('the agent API accepts only machines with a valid certificate of our CA
         gzip: true,
       },
     );
-    expect(result).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(result).toEqual({
+      status: 200,
+      body: {
+        status: 'ok',
+        releases: expect.objectContaining({ statement: expect.stringContaining('sequence') }),
+      },
+    });
   });
 
   it('moves the calling machine to the channel it asks for, and only that machine', async () => {

@@ -9,6 +9,9 @@ import { revokeMachine } from '../machines/store';
 import { reloadCaTrust } from '../server';
 import { renewalsPerDay } from './renewal';
 
+/** Every heartbeat answer carries the signed release sequence; nothing else is asked of it here. */
+const SIGNED_RELEASES = expect.objectContaining({ statement: expect.stringContaining('sequence') });
+
 const heartbeat = { version: '1.0.0', platform: 'linux', arch: 'amd64' };
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -134,7 +137,7 @@ describe('renewal during a CA rotation', () => {
   it('hands the new trust bundle out at once, and moves the machine onto the new CA once activated', async () => {
     const machine = await enrollTestMachine(server, await newClient(server), 'rotate-01');
     const settled = await beat(server, machine, { ca_bundle_sha256: sha256(machine.ca) });
-    expect(settled.body).toEqual({ status: 'ok' });
+    expect(settled.body).toEqual({ status: 'ok', releases: SIGNED_RELEASES });
 
     const hosts = ['localhost', '127.0.0.1', '::1'];
     await rotateCa(server.config.caDir, new Date());
@@ -170,6 +173,6 @@ describe('renewal during a CA rotation', () => {
       server.ctx.caTrust.active.certificate.subject,
     );
     const after = await beat(server, renewed, { ca_bundle_sha256: sha256(renewed.ca) });
-    expect(after.body).toEqual({ status: 'ok' });
+    expect(after.body).toEqual({ status: 'ok', releases: SIGNED_RELEASES });
   });
 });
