@@ -183,7 +183,7 @@ function postJson(url: string, body: string): Promise<{ status: number; text: st
   });
 }
 
-interface Identity {
+export interface Identity {
   configDir: string;
   certificatePem: string;
   keyPem: string;
@@ -196,7 +196,7 @@ interface Identity {
  * Writes `client.key` (0600), `client.crt`, `ca.crt`, the release key and `config.json` (last,
  * so that a config file always names files that exist). Returns the config file's path.
  */
-function writeIdentity(identity: Identity): string {
+export function writeIdentity(identity: Identity): string {
   const dir = path.resolve(identity.configDir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const certPath = path.join(dir, 'client.crt');

@@ -160,10 +160,14 @@ export async function runInstall(
 
     step('identity');
     if (credentials?.kind === 'certificate') {
-      if (credentials.payload) {
-        await enrollFromPayload(credentials.payload, { configDir: platform.paths.dataDir });
-      } else {
-        importCertificate(platform.paths, platform.path, credentials, request.channel);
+      // Only an explicit -beta moves the machine; otherwise the certificate's config holds.
+      const channel = request.channel === 'beta' ? 'beta' : (credentials.channel ?? 'stable');
+      importCertificate(platform.paths, credentials, channel);
+      if (!credentials.releaseKey) {
+        notice(
+          'warning',
+          "Aucune clé de publication (release-key.json) à côté du certificat : l'agent n'acceptera pas de mise à jour tant qu'il n'est pas réinscrit.",
+        );
       }
       outcome.identity = 'imported';
       outcome.machineId = credentials.machineId;
