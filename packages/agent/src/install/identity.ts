@@ -10,7 +10,9 @@ export interface ExistingIdentity {
   machineId: string | undefined;
   clientId: string | undefined;
   apiUrl: string;
+  publicUrl: string | undefined;
   notAfter: Date;
+  tls: { certificatePem: string; keyPem: string; caPem?: string | undefined };
 }
 
 /** A certificate this close to its end is not worth keeping: enroll again if a token is at hand. */
@@ -34,7 +36,9 @@ export function existingIdentity(
       machineId: loaded.config.machine_id,
       clientId: loaded.config.client_id,
       apiUrl: loaded.config.api_url,
+      publicUrl: loaded.config.public_url,
       notAfter,
+      tls: loaded.tls,
     };
   } catch {
     return undefined;
