@@ -241,6 +241,8 @@ export interface PayloadEnrollOptions {
   configDir: string;
   hostname?: string | undefined;
   hardwareId?: string | undefined;
+  /** Token mode: the channel to ask for (`-beta`); the server's choice when absent. */
+  channel?: 'stable' | 'beta' | undefined;
 }
 
 /**
@@ -260,6 +262,7 @@ export async function enrollFromPayload(
       configDir: options.configDir,
       hostname: options.hostname,
       hardwareId: options.hardwareId,
+      channel: options.channel,
       pinnedCaPem: payload.caCert,
       pinnedReleaseKey: payload.releaseKey,
     });

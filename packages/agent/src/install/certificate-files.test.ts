@@ -12,6 +12,7 @@ import { createUser } from '../../../server/src/auth/store';
 import { createClient } from '../../../server/src/clients/store';
 import { dryRunPlatform } from '../windows/dry-run';
 import { EXIT } from './errors';
+import { parseInstallerFlags } from './flags';
 import { runInstall } from './installer';
 import { createInstallLog } from './log';
 import { installRequestFrom } from './request';
@@ -144,6 +145,19 @@ describe('installing from the certificate files of the server’s fallback ZIP',
     );
     expect(() => filesRequest(dir)).toThrow(
       expect.objectContaining({ code: 'certificate_not_from_ca', exitCode: EXIT.badCredentials }),
+    );
+  });
+
+  it('-beta with a certificate is refused with the reason, as the server keeps its channel', async () => {
+    const dir = await extractedZip();
+    const flags = ['-silent', '-beta', '-mtls-cert', path.join(dir, 'client.crt')];
+    flags.push('-mtls-key', path.join(dir, 'client.key'));
+    expect(() => installRequestFrom(parseInstallerFlags(flags), undefined, {})).toThrow(
+      expect.objectContaining({
+        code: 'beta_with_certificate',
+        exitCode: EXIT.usage,
+        message: expect.stringContaining('changez son canal dans le tableau de bord'),
+      }),
     );
   });
 

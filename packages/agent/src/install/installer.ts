@@ -188,9 +188,9 @@ export async function runInstall(
 
     step('identity');
     if (credentials?.kind === 'certificate') {
-      // Only an explicit -beta moves the machine; otherwise the certificate's config holds.
-      const channel = request.channel === 'beta' ? 'beta' : (credentials.channel ?? 'stable');
-      importCertificate(platform.paths, credentials, channel);
+      // The server keeps a certificate machine's channel (set in the dashboard): -beta is
+      // refused with a certificate before this point, so the certificate's config holds.
+      importCertificate(platform.paths, credentials, credentials.channel ?? 'stable');
       if (!credentials.releaseKey) {
         notice(
           'warning',
@@ -211,6 +211,8 @@ export async function runInstall(
     } else if (credentials?.kind === 'token') {
       const hardwareId = await readMachineGuid(platform);
       if (!hardwareId) log.warn('MachineGuid illisible : inscription sans identifiant matériel');
+      // Only an explicit -beta moves the machine; otherwise the server's choice holds.
+      const channel = request.channel === 'beta' ? 'beta' : undefined;
       try {
         // A personalized installer's token enrolls with its CA and release key pinned.
         const enrolled = credentials.payload
@@ -218,6 +220,7 @@ export async function runInstall(
               configDir: platform.paths.dataDir,
               hardwareId,
               hostname: request.hostname,
+              channel,
             })
           : await enroll({
               url: credentials.serverUrl,
@@ -225,8 +228,7 @@ export async function runInstall(
               configDir: platform.paths.dataDir,
               hardwareId,
               hostname: request.hostname,
-              // Only an explicit -beta moves the machine; otherwise the server's default holds.
-              channel: request.channel === 'beta' ? 'beta' : undefined,
+              channel,
             });
         outcome.machineId = enrolled.machineId;
       } catch (error) {

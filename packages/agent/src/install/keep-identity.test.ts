@@ -10,9 +10,11 @@ import { createInstallToken } from '../../../server/src/tokens/service';
 import { findToken } from '../../../server/src/tokens/store';
 import { dryRunPlatform } from '../windows/dry-run';
 import { credentialsFromPayload } from './credentials';
+import { parseInstallerFlags } from './flags';
 import { type InstallRequest, runInstall } from './installer';
 import { createInstallLog } from './log';
 import type { ProgressEvent } from './progress';
+import { installRequestFrom } from './request';
 
 describe('running a new installer on a machine that already has an identity', () => {
   let server: TestServer;
@@ -145,6 +147,18 @@ describe('running a new installer on a machine that already has an identity', ()
     });
     expect(outcome.machineId).not.toBe(first.machineId);
     expect(fs.readFileSync(m.logFile, 'utf8')).toContain('le serveur la refuse (machine_revoked)');
+  });
+
+  it('-beta with a personalized installer puts the machine on the beta channel', async () => {
+    const a = await payloadFor();
+    const m = machine();
+    const request = installRequestFrom(parseInstallerFlags(['-silent', '-beta']), a.payload, {});
+    expect(request.channel).toBe('beta');
+    const outcome = await m.install(a.payload, request);
+    expect(outcome).toMatchObject({ ok: true, identity: 'enrolled' });
+    const row = await findMachine(server.ctx.db, outcome.machineId as string, a.clientId);
+    expect(row?.channel).toBe('beta');
+    expect(m.config().channel).toBe('beta');
   });
 
   it('a token given by hand enrolls again, and the server keeps the same machine', async () => {

@@ -39,6 +39,15 @@ export function installRequestFrom(
   } else if (payload) {
     credentials = credentialsFromPayload(payload);
   }
+  if (flags.beta && credentials?.kind === 'certificate') {
+    // A certificate was issued for a machine the server already has, on the channel it has:
+    // nothing the installer sends could move it, so -beta is refused rather than ignored.
+    throw installerError(
+      'beta_with_certificate',
+      "-beta ne s'applique pas à une installation par certificat : la machine existe déjà sur le serveur, changez son canal dans le tableau de bord (Machines → Canal).",
+      EXIT.usage,
+    );
+  }
   const channel = flags.beta ? 'beta' : (payload?.config.channel ?? 'stable');
   return { credentials, serverUrl, channel, withLhm: flags.withLhm };
 }
