@@ -100,17 +100,17 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
     await env?.server.stop();
   });
 
-  it('sends the build with a new 24-hour token in its payload, named after the client', async () => {
+  it('sends the build with a new 24-hour token in its payload, named after the client id', async () => {
     const answer = await env.download('?max_usage=10');
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/vnd.microsoft.portable-executable');
     expect(Number(answer.headers['content-length'])).toBe(answer.body.length);
     expect(answer.headers['cache-control']).toBe('no-store');
     expect(answer.headers['content-encoding']).toBeUndefined();
-    expect(answer.headers['content-disposition']).toMatch(
-      /^attachment; filename=optralis-agent-Societe-Generale-R-D\.exe; filename\*=UTF-8''/,
+    // No stable release names the build yet: the specification's optralis-agent-{clientId}.exe.
+    expect(answer.headers['content-disposition']).toBe(
+      `attachment; filename=optralis-agent-${env.client.id}.exe`,
     );
-    expect(downloadName(answer.headers['content-disposition'])).toBe(`${CLIENT_FILE}.exe`);
 
     // The build's bytes are all there, unchanged past the headers, before the payload.
     expect(answer.body.subarray(0x400, base.length).equals(base.subarray(0x400))).toBe(true);
@@ -172,7 +172,9 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
     expect((await create({ channel: 'beta', version: '1.4.0-beta.1' })).statusCode).toBe(201);
     expect((await create({ version: '1.3.9', is_active: false })).statusCode).toBe(201);
     const before = await env.download();
-    expect(downloadName(before.headers['content-disposition'])).toBe(`${CLIENT_FILE}.exe`);
+    expect(downloadName(before.headers['content-disposition'])).toBe(
+      `optralis-agent-${env.client.id}.exe`,
+    );
 
     expect((await create({})).statusCode).toBe(201);
     const answer = await env.download();
@@ -329,6 +331,10 @@ describe('GET /api/installer/windows without a usable build', () => {
     const answer = await env.download('?max_usage=50');
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/zip');
+    // The ZIP carries the client's name: ASCII in filename, the exact spelling in filename*.
+    expect(answer.headers['content-disposition']).toMatch(
+      /^attachment; filename=optralis-agent-Societe-Generale-R-D\.zip; filename\*=UTF-8''/,
+    );
     expect(downloadName(answer.headers['content-disposition'])).toBe(`${CLIENT_FILE}.zip`);
     const files = unzipSync(answer.body);
     expect(Object.keys(files).sort()).toEqual([

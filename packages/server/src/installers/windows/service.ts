@@ -67,14 +67,18 @@ export class WindowsInstallers {
         sourceIp: request.sourceIp,
       });
       const version = base ? await this.releaseVersion(base.analysis) : undefined;
-      const stem = version ? `optralis-agent-v${version}` : `optralis-agent-${client.name}`;
-      const fallbackStem = `optralis-agent-${client.id}`;
+      // Without a stable version the EXE is named after the client's id, as the specification
+      // says; the ZIP, which an administrator passes around the client's machines, after the
+      // client's name (made valid on Windows, its exact spelling in filename*).
+      const byId = `optralis-agent-${client.id}`;
+      const exeStem = version ? `optralis-agent-v${version}` : byId;
+      const zipStem = version ? `optralis-agent-v${version}` : `optralis-agent-${client.name}`;
       const machines = request.mode === 'certificate' ? 1 : request.maxUsage;
 
       let download: InstallerDownload;
       if (base && request.format === 'exe') {
         download = await this.executable(base, made.zip, request.acceptsGzip);
-        download.fileName = windowsFileName(stem, '.exe', fallbackStem);
+        download.fileName = windowsFileName(exeStem, '.exe', byId);
       } else {
         const zip = await buildFallbackZip({
           payload: made.payload,
@@ -84,7 +88,7 @@ export class WindowsInstallers {
           mtime: this.ctx.clock(),
         });
         download = {
-          fileName: windowsFileName(stem, '.zip', fallbackStem),
+          fileName: windowsFileName(zipStem, '.zip', byId),
           contentType: 'application/zip',
           ...zip,
         };
@@ -173,7 +177,7 @@ export class WindowsInstallers {
   /**
    * The version the file name shows: the active stable Windows release whose SHA-256 is the
    * base's. None (no stable release in the database, or a base not published as one) names the
-   * file after the client instead, as the specification says.
+   * file after the client instead.
    */
   private async releaseVersion(base: BaseAnalysis): Promise<string | undefined> {
     const releases = await listActiveReleases(this.ctx.db);
