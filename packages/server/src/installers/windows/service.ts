@@ -117,7 +117,6 @@ export class WindowsInstallers {
         },
         this.ctx.clock(),
       );
-      this.ctx.metrics.installerDownloads.inc({ platform: 'windows' });
       return download;
     } catch (error) {
       await base?.handle.close();
