@@ -147,6 +147,12 @@ Options :
 L'installeur personnalisé téléchargé depuis le tableau de bord contient déjà le serveur et le
 jeton : « optralis-agent-XXXX.exe -silent » suffit. Aucune option ne prend de secret.
 
+Depuis une invite PowerShell ou cmd, l'installeur (un programme graphique, même avec
+-silent) rend la main tout de suite, avant d'avoir fini. Pour attendre la fin et obtenir le
+code de sortie dans un script, lancez-le avec Start-Process -Wait -PassThru et lisez .ExitCode :
+  $p = Start-Process .\\optralis-agent.exe -ArgumentList '-silent' -Wait -PassThru
+  exit $p.ExitCode
+
 Codes de sortie : 0 installé, 2 usage, 3 Windows non pris en charge, 4 droits administrateur
 requis, 5 aucun jeton ni certificat, 6 jeton ou certificat illisible, 7 serveur injoignable,
 8 inscription refusée, 9 autre installation en cours, 10 copie ou configuration impossible,
