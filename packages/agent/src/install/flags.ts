@@ -154,10 +154,10 @@ code de sortie dans un script, lancez-le avec Start-Process -Wait -PassThru et l
   exit $p.ExitCode
 
 Codes de sortie : 0 installé, 2 usage, 3 Windows non pris en charge, 4 droits administrateur
-requis, 5 aucun jeton ni certificat, 6 jeton ou certificat illisible, 7 serveur injoignable,
-8 inscription refusée, 9 autre installation en cours, 10 copie ou configuration impossible,
-11 service non créé ou non démarré, 12 aucun navigateur pour la fenêtre (utilisez -silent),
-1223 annulé.
+requis, 5 aucun jeton ni certificat, 6 jeton ou certificat illisible ou expiré, 7 serveur
+injoignable, 8 inscription refusée, 9 autre installation en cours, 10 copie ou configuration
+impossible, 11 service non créé ou non démarré, 12 aucun navigateur pour la fenêtre (utilisez
+-silent), 1223 annulé.
 
 Autres commandes : version, identity, enroll, run (voir « optralis-agent.exe --help »).
 `;

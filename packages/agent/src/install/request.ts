@@ -9,6 +9,14 @@ import { EXIT, installerError } from './errors';
 import type { InstallerFlags } from './flags';
 import type { InstallRequest } from './installer';
 
+/** Whether the payload's token or certificate is used: no flag or variable names another. */
+export function payloadCredentialsInUse(
+  flags: InstallerFlags,
+  env: Record<string, string | undefined>,
+): boolean {
+  return !(flags.mtlsCert && flags.mtlsKey) && !flags.tokenFile && !env.OPTRALIS_TOKEN?.trim();
+}
+
 /**
  * What to install with, from the command line and the executable's payload. Explicit flags win
  * over the payload: `-mtls-cert`/`-mtls-key`, then `-token-file` (or OPTRALIS_TOKEN), then the
