@@ -6,6 +6,7 @@ import { RELEASE_KEY_FILE } from '@optralis/protocol';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../../../../test/support/raw-http';
+import { publishWindowsBuild } from '../../../../test/support/release-files';
 import { startTestServer, type TestServer, tempDir } from '../../../../test/support/server';
 import { login } from '../../../../test/support/sessions';
 import { createUser } from '../../../server/src/auth/store';
@@ -34,6 +35,8 @@ describe('installing from the certificate files of the server’s fallback ZIP',
       now,
     );
     session = await login(server.publicApp, email, PASSWORD);
+    // Without a Windows build the server makes no installer at all.
+    publishWindowsBuild(server.config.downloadsDir, '1.4.0');
   });
 
   afterAll(async () => {

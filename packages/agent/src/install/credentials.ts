@@ -6,7 +6,11 @@ import {
   type ReleaseKeyInfo,
   releaseKeyInfoSchema,
 } from '@optralis/protocol';
-import type { InstallerPayload } from '@optralis/protocol/installer-payload';
+import {
+  type InstallerPayload,
+  PAYLOAD_FILES,
+  payloadConfigSchema,
+} from '@optralis/protocol/installer-payload';
 import { checkCertificatePair } from '../crypto';
 import { EXIT, installerError } from './errors';
 
@@ -224,4 +228,44 @@ export function readTokenFile(file: string): string {
     );
   }
   return token;
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fallback ZIP's files beside a token file (`-token-file`, as its install.ps1 runs the
+ * installer): its config.json in token mode for this server, then ca.crt and release-key.json,
+ * which enrollment pins as it does a personalized executable's. Undefined when the token file
+ * is not in such a folder (a token saved by hand): nothing is pinned then.
+ */
+export function fallbackZipBeside(
+  tokenFile: string,
+  token: string,
+  serverUrl: string,
+): InstallerPayload | undefined {
+  if (tokenFile === '-') return undefined;
+  const dir = path.dirname(path.resolve(tokenFile));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(
+      fs.readFileSync(path.join(dir, PAYLOAD_FILES.config), 'utf8').replace(/^\uFEFF/, ''),
+    );
+  } catch {
+    return undefined;
+  }
+  const config = payloadConfigSchema.safeParse(raw);
+  if (!config.success || config.data.mode !== 'token') return undefined;
+  if (!sameOrigin(config.data.public_url, serverUrl)) return undefined;
+  return {
+    config: config.data,
+    caCert: readPemFile(path.join(dir, PAYLOAD_FILES.ca), 'le certificat de la CA'),
+    token,
+    releaseKey: readReleaseKeyFile(path.join(dir, RELEASE_KEY_FILE)),
+  };
 }

@@ -3,6 +3,7 @@ import {
   type Credentials,
   certificateFromFiles,
   credentialsFromPayload,
+  fallbackZipBeside,
   readTokenFile,
 } from './credentials';
 import { EXIT, installerError } from './errors';
@@ -20,8 +21,9 @@ export function payloadCredentialsInUse(
 /**
  * What to install with, from the command line and the executable's payload. Explicit flags win
  * over the payload: `-mtls-cert`/`-mtls-key`, then `-token-file` (or OPTRALIS_TOKEN), then the
- * payload. The server is `-url`, else the payload's. No credentials at all is not an error
- * here: a machine that is already enrolled is repaired with its own identity.
+ * payload. The server is `-url`, else the payload's. A token file in the fallback ZIP's folder
+ * brings the ZIP's CA and release key, pinned like a payload's. No credentials at all is not
+ * an error here: a machine that is already enrolled is repaired with its own identity.
  */
 export function installRequestFrom(
   flags: InstallerFlags,
@@ -36,13 +38,15 @@ export function installRequestFrom(
     if (!serverUrl) {
       throw installerError('url_missing', "Donnez l'adresse du serveur avec -url.", EXIT.usage);
     }
+    const token = flags.tokenFile
+      ? readTokenFile(flags.tokenFile)
+      : (env.OPTRALIS_TOKEN as string).trim();
     credentials = {
       kind: 'token',
-      token: flags.tokenFile
-        ? readTokenFile(flags.tokenFile)
-        : (env.OPTRALIS_TOKEN as string).trim(),
+      token,
       serverUrl,
       source: flags.tokenFile ? (flags.tokenFile === '-' ? 'stdin' : 'file') : 'environment',
+      payload: flags.tokenFile ? fallbackZipBeside(flags.tokenFile, token, serverUrl) : undefined,
     };
   } else if (payload) {
     credentials = credentialsFromPayload(payload);

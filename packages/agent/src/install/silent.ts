@@ -91,10 +91,9 @@ export async function runSilent(rawFlags: InstallerFlags, deps: SilentDeps): Pro
 
     log.info("Installation silencieuse d'Optralis Agent");
     const request = installRequestFrom(flags, deps.payload, deps.env ?? process.env);
-    if (request.credentials?.source === 'payload') {
-      const expired = payloadExpired(deps.payload, deps.now?.() ?? new Date());
-      if (expired) throw expired;
-    }
+    // The executable's payload, or the fallback ZIP's files beside -token-file.
+    const expired = payloadExpired(request.credentials?.payload, deps.now?.() ?? new Date());
+    if (expired) throw expired;
     const gate = await checkOperatingSystem(platform, serverUrlOf(request), fetchOption);
     if (!gate.supported) {
       throw installerError(

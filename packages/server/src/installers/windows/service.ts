@@ -39,6 +39,7 @@ const EXE_TYPE = 'application/vnd.microsoft.portable-executable';
 /**
  * Personalized Windows installers: the base executable with a new payload for every download,
  * streamed from disk, or the fallback ZIP when there is no usable base (or one is asked for).
+ * With no Windows build at all the answer is windows_build_unavailable, never an empty ZIP.
  */
 export class WindowsInstallers {
   private readonly bases: WindowsBases;
@@ -57,6 +58,12 @@ export class WindowsInstallers {
     const client = await findClient(this.ctx.db, request.clientId);
     if (!client) throw new AppError('not_found');
     const lookup = await this.bases.open();
+    // Neither a build to send nor one install.ps1 could download: a ZIP would only fail on
+    // every machine. Refused before a token or certificate is made for nothing.
+    if ('missing' in lookup && !lookup.downloadable) {
+      this.ctx.log.warn({ reason: lookup.missing }, 'no Windows build to make an installer from');
+      throw new AppError('windows_build_unavailable');
+    }
     const base = 'found' in lookup ? lookup.found : undefined;
     try {
       const made = await makeWindowsPayload(this.ctx, {
