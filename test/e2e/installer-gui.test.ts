@@ -11,6 +11,7 @@ import { inProcessTask } from '../../packages/agent/src/gui/task';
 import { parseInstallerFlags } from '../../packages/agent/src/install/flags';
 import { type DryRunOptions, dryRunPlatform } from '../../packages/agent/src/windows/dry-run';
 import { createClient } from '../../packages/server/src/clients/store';
+import { findMachine } from '../../packages/server/src/machines/store';
 import { createInstallToken } from '../../packages/server/src/tokens/service';
 import { launchChromium, screenshotDir } from '../support/browser';
 import { startTestServer, type TestServer, tempDir } from '../support/server';
@@ -183,6 +184,8 @@ describe('the graphical installer', () => {
     expect(await notice.locator('h2').innerText()).toBe('Certificat mTLS détecté');
     expect(await notice.evaluate((node) => getComputedStyle(node).color)).toBe('rgb(21, 128, 61)');
     expect(await page.locator('#auth-fields').isVisible()).toBe(false);
+    // The server keeps a certificate machine's channel: no beta choice to make here.
+    expect(await page.getByLabel('Utiliser le canal beta').isVisible()).toBe(false);
     expect(await page.getByLabel('Installer le driver de température CPU (LHM)').isVisible()).toBe(
       true,
     );
@@ -211,14 +214,20 @@ describe('the graphical installer', () => {
       caCert: server.ctx.ca.certificatePem,
       token: token.value,
     };
-    const { page } = await openInstaller([], { payload });
+    const { page, platform } = await openInstaller([], { payload });
     await page.locator('#screen-form').waitFor({ state: 'visible' });
     expect(await page.locator('#payload-notice').innerText()).toContain(server.publicUrl);
     expect(await page.locator('#auth-fields').isVisible()).toBe(false);
     expect(await page.content()).not.toContain(token.value);
+    // The beta choice stays offered and is honoured, as -beta is in silent mode.
+    await page.getByLabel('Utiliser le canal beta').check();
     await page.getByRole('button', { name: 'Installer', exact: true }).click();
     await finished(page);
     expect(await page.locator('#result-title').innerText()).toBe('Installation terminée');
+    const config = JSON.parse(fs.readFileSync(platform.paths.configFile, 'utf8'));
+    expect(config.channel).toBe('beta');
+    const row = await findMachine(server.ctx.db, config.machine_id, token.row.client_id);
+    expect(row?.channel).toBe('beta');
   });
 
   it('an unsupported Windows gets the error screen, before anything is asked', async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, X509Certificate as NodeX509, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -36,4 +36,27 @@ export async function createKeyAndRequest(commonName: string): Promise<MachineKe
 export function certificateValidity(pem: string): { notBefore: Date; notAfter: Date } {
   const certificate = new x509.X509Certificate(pem);
   return { notBefore: certificate.notBefore, notAfter: certificate.notAfter };
+}
+
+/** Why a certificate given as files cannot be installed, or undefined when it can. */
+export type CertificatePairProblem = 'key_mismatch' | 'not_issued_by_ca';
+
+/**
+ * Checks a certificate and key brought as files: the key is the certificate's, and one of the
+ * CAs in `caPem` (both during a rotation) signed the certificate. Without this a wrong pair is
+ * installed and the agent only fails later, at its first TLS handshake.
+ */
+export function checkCertificatePair(
+  certificatePem: string,
+  keyPem: string,
+  caPem: string,
+): CertificatePairProblem | undefined {
+  const certificate = new NodeX509(certificatePem);
+  if (!certificate.checkPrivateKey(createPrivateKey(keyPem))) return 'key_mismatch';
+  const blocks = caPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+  const signed = (blocks ?? []).some((block) => {
+    const ca = new NodeX509(block);
+    return certificate.checkIssued(ca) && certificate.verify(ca.publicKey);
+  });
+  return signed ? undefined : 'not_issued_by_ca';
 }

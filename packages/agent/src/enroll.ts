@@ -155,7 +155,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   };
 }
 
-interface Identity {
+export interface Identity {
   configDir: string;
   certificatePem: string;
   keyPem: string;
@@ -168,7 +168,7 @@ interface Identity {
  * Writes `client.key` (0600), `client.crt`, `ca.crt`, the release key and `config.json` (last,
  * so that a config file always names files that exist). Returns the config file's path.
  */
-function writeIdentity(identity: Identity): string {
+export function writeIdentity(identity: Identity): string {
   const dir = path.resolve(identity.configDir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const certPath = path.join(dir, 'client.crt');
@@ -224,6 +224,8 @@ export interface PayloadEnrollOptions {
   configDir: string;
   hostname?: string | undefined;
   hardwareId?: string | undefined;
+  /** Token mode: the channel to ask for (`-beta`); the server's choice when absent. */
+  channel?: 'stable' | 'beta' | undefined;
 }
 
 /**
@@ -243,6 +245,7 @@ export async function enrollFromPayload(
       configDir: options.configDir,
       hostname: options.hostname,
       hardwareId: options.hardwareId,
+      channel: options.channel,
       pinnedCaPem: payload.caCert,
       pinnedReleaseKey: payload.releaseKey,
     });

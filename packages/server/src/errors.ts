@@ -66,6 +66,12 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: { status: 415, message: 'The request body encoding is not supported.' },
   invalid_body: { status: 400, message: 'The request body could not be read.' },
   internal_error: { status: 500, message: 'Something went wrong on the server.' },
+  windows_build_unavailable: {
+    status: 503,
+    message:
+      'No Windows build is published in the stable channel, so no Windows installer can be ' +
+      'made; publish one first.',
+  },
   dashboard_unavailable: {
     status: 503,
     message: 'The dashboard is not built on this server; run npm run build.',

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { EXIT, InstallerError } from '../install/errors';
 import type { InstallerFlags } from '../install/flags';
 import { checkOperatingSystem, type InstallRequest } from '../install/installer';
+import { payloadExpired } from '../install/payload-expiry';
 import type { ProgressEvent } from '../install/progress';
-import { installRequestFrom } from '../install/request';
+import { installRequestFrom, payloadCredentialsInUse } from '../install/request';
 import { INSTALL_STEPS, UNINSTALL_STEPS } from '../install/steps';
 import { AGENT_VERSION } from '../version';
 import type { WindowsPlatform } from '../windows/platform';
@@ -60,6 +61,7 @@ export interface GuiDeps {
   fetch?: typeof fetch;
   /** This installer cannot be used (a damaged payload): said instead of the form. */
   startError?: string | undefined;
+  now?: () => Date;
 }
 
 /**
@@ -97,18 +99,18 @@ export class InstallerGui {
     });
   }
 
-  /** The first screen: the OS gate with what is known of the server, then the form. */
+  /**
+   * The first screen: an installer that cannot be used (damaged, or expired: said before any
+   * UAC prompt), else the OS gate with what is known of the server, then the form.
+   */
   async start(): Promise<void> {
     if (this.deps.startError) {
-      this.state.screen = 'error';
-      this.state.unsupported_message = this.deps.startError;
-      this.state.result = {
-        ok: false,
-        exitCode: EXIT.badCredentials,
-        code: 'payload_damaged',
-        message: this.deps.startError,
-        log_file: null,
-      };
+      this.unusable('payload_damaged', this.deps.startError);
+      return;
+    }
+    const expired = this.expired();
+    if (expired) {
+      this.unusable(expired.code, expired.message);
       return;
     }
     if (this.state.mode === 'uninstall') {
@@ -117,6 +119,24 @@ export class InstallerGui {
     }
     const supported = await this.gate(this.state.server_url ?? undefined);
     if (supported) this.state.screen = 'form';
+  }
+
+  private expired() {
+    const { flags, payload } = this.deps;
+    if (flags.uninstall || !payloadCredentialsInUse(flags, {})) return undefined;
+    return payloadExpired(payload, this.deps.now?.() ?? new Date());
+  }
+
+  private unusable(code: string, message: string): void {
+    this.state.screen = 'error';
+    this.state.unsupported_message = message;
+    this.state.result = {
+      ok: false,
+      exitCode: EXIT.badCredentials,
+      code,
+      message,
+      log_file: null,
+    };
   }
 
   private async gate(serverUrl: string | undefined): Promise<boolean> {

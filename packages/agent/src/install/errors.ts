@@ -17,6 +17,8 @@ export const EXIT = {
   busy: 9,
   installFailed: 10,
   serviceFailed: 11,
+  /** No Edge, Chrome or WebView2 runtime to show the window in: -silent is needed. */
+  noWindow: 12,
   cancelled: 1223,
 } as const;
 

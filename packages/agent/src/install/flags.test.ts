@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError, parseInstallerFlags } from './flags';
+import { EXIT } from './errors';
+import { FlagError, INSTALLER_USAGE, parseInstallerFlags } from './flags';
 import { isInstallerCommandLine } from './main';
 import { decideOsGate, FALLBACK_MIN_WINDOWS_BUILD } from './os-gate';
 
@@ -72,6 +73,31 @@ describe('the installer’s command line', () => {
     ]) {
       expect(isInstallerCommandLine([command, '--config-dir', 'x'], 'win32')).toBe(false);
     }
+  });
+});
+
+describe('-help', () => {
+  it('tells a script to wait with Start-Process, the prompt returning at once', () => {
+    const paragraphs = INSTALLER_USAGE.split('\n\n');
+    const waiting = paragraphs.find((text) => text.startsWith('Depuis une invite PowerShell'));
+    expect(waiting?.replace(/\s+/g, ' ')).toContain(
+      "rend la main tout de suite, avant d'avoir fini",
+    );
+    expect(waiting?.replace(/\s+/g, ' ')).toContain(
+      'Start-Process -Wait -PassThru et lisez .ExitCode',
+    );
+    expect(waiting?.split('\n').slice(-2)).toEqual([
+      "  $p = Start-Process .\\optralis-agent.exe -ArgumentList '-silent' -Wait -PassThru",
+      '  exit $p.ExitCode',
+    ]);
+  });
+
+  it('lists every exit status and fits a console window', () => {
+    const statuses = INSTALLER_USAGE.slice(INSTALLER_USAGE.indexOf('Codes de sortie'));
+    for (const status of Object.values(EXIT).filter((code) => code !== EXIT.unexpected)) {
+      expect(statuses).toMatch(new RegExp(`\\s${status} `));
+    }
+    for (const line of INSTALLER_USAGE.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 });
 

@@ -135,21 +135,29 @@ Options :
   -silent             installer sans interface (journal et code de sortie)
   -url URL            adresse publique du serveur Optralis (celle du tableau de bord)
   -token-file FICHIER lire le jeton d'installation dans FICHIER (- : entrée standard)
-  -mtls-cert FICHIER  certificat mTLS de la machine (avec -mtls-key ; config.json et ca.crt
-                      sont lus à côté)
+  -mtls-cert FICHIER  certificat mTLS de la machine (avec -mtls-key ; config.json, ca.crt et
+                      release-key.json sont lus à côté)
   -mtls-key FICHIER   clé privée de ce certificat
   -with-lhm           installer aussi le driver de température CPU (LHM)
-  -beta               suivre le canal beta
+  -beta               suivre le canal beta (pas avec un certificat : canal choisi dans le
+                      tableau de bord)
   -log FICHIER        journal (défaut : %TEMP%\\optralis-agent-install.log)
   -help               cette aide
 
 L'installeur personnalisé téléchargé depuis le tableau de bord contient déjà le serveur et le
 jeton : « optralis-agent-XXXX.exe -silent » suffit. Aucune option ne prend de secret.
 
+Depuis une invite PowerShell ou cmd, l'installeur (un programme graphique, même avec
+-silent) rend la main tout de suite, avant d'avoir fini. Pour attendre la fin et obtenir le
+code de sortie dans un script, lancez-le avec Start-Process -Wait -PassThru et lisez .ExitCode :
+  $p = Start-Process .\\optralis-agent.exe -ArgumentList '-silent' -Wait -PassThru
+  exit $p.ExitCode
+
 Codes de sortie : 0 installé, 2 usage, 3 Windows non pris en charge, 4 droits administrateur
-requis, 5 aucun jeton ni certificat, 6 jeton ou certificat illisible, 7 serveur injoignable,
-8 inscription refusée, 9 autre installation en cours, 10 copie ou configuration impossible,
-11 service non créé ou non démarré, 1223 annulé.
+requis, 5 aucun jeton ni certificat, 6 jeton ou certificat illisible ou expiré, 7 serveur
+injoignable, 8 inscription refusée, 9 autre installation en cours, 10 copie ou configuration
+impossible, 11 service non créé ou non démarré, 12 aucun navigateur pour la fenêtre (utilisez
+-silent), 1223 annulé.
 
 Autres commandes : version, identity, enroll, run (voir « optralis-agent.exe --help »).
 `;

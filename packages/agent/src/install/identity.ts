@@ -1,8 +1,7 @@
-import type path from 'node:path';
-import { type AgentConfig, RELEASE_KEY_FILE } from '@optralis/protocol';
+import { RELEASE_KEY_FILE } from '@optralis/protocol';
 import { loadAgentConfig } from '../config';
 import { certificateValidity } from '../crypto';
-import { writeFileAtomic } from '../files';
+import { writeIdentity } from '../enroll';
 import type { WindowsPaths } from '../windows/paths';
 import type { Credentials } from './credentials';
 
@@ -11,7 +10,9 @@ export interface ExistingIdentity {
   machineId: string | undefined;
   clientId: string | undefined;
   apiUrl: string;
+  publicUrl: string | undefined;
   notAfter: Date;
+  tls: { certificatePem: string; keyPem: string; caPem?: string | undefined };
 }
 
 /** A certificate this close to its end is not worth keeping: enroll again if a token is at hand. */
@@ -35,7 +36,9 @@ export function existingIdentity(
       machineId: loaded.config.machine_id,
       clientId: loaded.config.client_id,
       apiUrl: loaded.config.api_url,
+      publicUrl: loaded.config.public_url,
       notAfter,
+      tls: loaded.tls,
     };
   } catch {
     return undefined;
@@ -44,37 +47,29 @@ export function existingIdentity(
 
 /**
  * Installs a certificate issued beforehand (`-mtls-cert`/`-mtls-key`, or a personalized
- * installer in certificate mode): the files and config.json in the specification's format.
- * TODO: use the enrollment module's identity writer once the payload work is on main, so that
- * both write config.json in one place.
+ * installer in certificate mode) with the CA and the release key that came with it, through
+ * the writer enrollment uses: config.json in the specification's format, in one place.
  */
 export function importCertificate(
   paths: Pick<WindowsPaths, 'dataDir'>,
-  p: path.PlatformPath,
   credentials: Extract<Credentials, { kind: 'certificate' }>,
   channel: 'stable' | 'beta',
 ): string {
-  const certPath = p.join(paths.dataDir, 'client.crt');
-  const keyPath = p.join(paths.dataDir, 'client.key');
-  const caPath = p.join(paths.dataDir, 'ca.crt');
-  writeFileAtomic(keyPath, credentials.keyPem, 0o600);
-  writeFileAtomic(certPath, credentials.certificatePem, 0o644);
-  if (credentials.caPem) writeFileAtomic(caPath, credentials.caPem, 0o644);
-  const config: AgentConfig = {
-    api_url: credentials.apiUrl,
-    interval: 10,
-    mtls_enabled: true,
-    mtls_cert_path: certPath,
-    mtls_key_path: keyPath,
-    ...(credentials.caPem ? { ca_cert_path: caPath } : {}),
-    ...(credentials.publicUrl ? { public_url: credentials.publicUrl } : {}),
-    channel: credentials.channel ?? channel,
-    ...(credentials.clientId ? { client_id: credentials.clientId } : {}),
-    ...(credentials.machineId ? { machine_id: credentials.machineId } : {}),
-  };
-  const configFile = p.join(paths.dataDir, 'config.json');
-  writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`, 0o600);
-  return configFile;
+  return writeIdentity({
+    configDir: paths.dataDir,
+    certificatePem: credentials.certificatePem,
+    keyPem: credentials.keyPem,
+    caPem: credentials.caPem,
+    releaseKey: credentials.releaseKey,
+    config: {
+      api_url: credentials.apiUrl,
+      interval: 10,
+      ...(credentials.publicUrl ? { public_url: credentials.publicUrl } : {}),
+      channel,
+      ...(credentials.clientId ? { client_id: credentials.clientId } : {}),
+      ...(credentials.machineId ? { machine_id: credentials.machineId } : {}),
+    },
+  });
 }
 
 export const IDENTITY_FILES = [

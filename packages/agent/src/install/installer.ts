@@ -9,7 +9,8 @@ import { readWindowsVersion } from '../windows/version';
 import type { Credentials } from './credentials';
 import { acquireInstallLock, secureDataDir } from './data-dir';
 import { EXIT, fromEnrollmentError, InstallerError, installerError } from './errors';
-import { existingIdentity, importCertificate } from './identity';
+import { type ExistingIdentity, existingIdentity, importCertificate } from './identity';
+import { decideIdentity } from './keep-identity';
 import { installLhm, type LhmOutcome } from './lhm';
 import type { InstallLog } from './log';
 import { decideOsGate, fetchOsRequirements } from './os-gate';
@@ -91,6 +92,38 @@ export async function checkOperatingSystem(
 }
 
 /**
+ * The identity on the machine when the installer keeps it; undefined when there is none or
+ * the credentials given are for another client, server or a revoked machine.
+ */
+async function keptIdentity(
+  found: ExistingIdentity | undefined,
+  credentials: Credentials | undefined,
+  notice: (level: 'info' | 'warning', message: string) => void,
+): Promise<ExistingIdentity | undefined> {
+  if (!found) return undefined;
+  const machine = `machine ${found.machineId ?? 'inconnue'}`;
+  if (credentials?.kind === 'certificate') {
+    notice('info', `Installation existante détectée (${machine}) : remplacée par le certificat.`);
+    return undefined;
+  }
+  const decision = credentials
+    ? await decideIdentity(found, credentials)
+    : ({ keep: true } as const);
+  if (!decision.keep) {
+    notice(
+      'info',
+      `Installation existante détectée (${machine}) : nouvelle inscription, car ${decision.reason}.`,
+    );
+    return undefined;
+  }
+  notice(
+    'info',
+    `Installation existante détectée (${machine}) : réparation et mise à jour, l'identité est conservée.`,
+  );
+  return found;
+}
+
+/**
  * Installs, repairs or upgrades the agent: the seven steps of INSTALL_STEPS. Never throws: the
  * outcome carries the exit status and a message in French.
  */
@@ -140,9 +173,9 @@ export async function runInstall(
         EXIT.unsupportedOs,
       );
     log.info(`Windows build ${gate.version?.build} accepté (minimum ${gate.requirements.minimum})`);
-    const existing = existingIdentity(platform.paths, now());
+    const found = existingIdentity(platform.paths, now());
     const credentials = request.credentials;
-    if (!credentials && !existing) {
+    if (!credentials && !found) {
       throw installerError(
         'no_credentials',
         "Aucun jeton d'installation ni certificat : utilisez l'installeur personnalisé du tableau de bord, ou donnez un jeton avec -token-file.",
@@ -151,19 +184,18 @@ export async function runInstall(
     }
     await secureDataDir(platform);
     release = acquireInstallLock(platform);
-    if (existing) {
-      notice(
-        'info',
-        `Installation existante détectée (machine ${existing.machineId ?? 'inconnue'}) : réparation et mise à jour, l'identité est conservée.`,
-      );
-    }
+    const existing = await keptIdentity(found, credentials, notice);
 
     step('identity');
     if (credentials?.kind === 'certificate') {
-      if (credentials.payload) {
-        await enrollFromPayload(credentials.payload, { configDir: platform.paths.dataDir });
-      } else {
-        importCertificate(platform.paths, platform.path, credentials, request.channel);
+      // The server keeps a certificate machine's channel (set in the dashboard): -beta is
+      // refused with a certificate before this point, so the certificate's config holds.
+      importCertificate(platform.paths, credentials, credentials.channel ?? 'stable');
+      if (!credentials.releaseKey) {
+        notice(
+          'warning',
+          "Aucune clé de publication (release-key.json) à côté du certificat : l'agent n'acceptera pas de mise à jour tant qu'il n'est pas réinscrit.",
+        );
       }
       outcome.identity = 'imported';
       outcome.machineId = credentials.machineId;
@@ -179,6 +211,8 @@ export async function runInstall(
     } else if (credentials?.kind === 'token') {
       const hardwareId = await readMachineGuid(platform);
       if (!hardwareId) log.warn('MachineGuid illisible : inscription sans identifiant matériel');
+      // Only an explicit -beta moves the machine; otherwise the server's choice holds.
+      const channel = request.channel === 'beta' ? 'beta' : undefined;
       try {
         // A personalized installer's token enrolls with its CA and release key pinned.
         const enrolled = credentials.payload
@@ -186,6 +220,7 @@ export async function runInstall(
               configDir: platform.paths.dataDir,
               hardwareId,
               hostname: request.hostname,
+              channel,
             })
           : await enroll({
               url: credentials.serverUrl,
@@ -193,8 +228,7 @@ export async function runInstall(
               configDir: platform.paths.dataDir,
               hardwareId,
               hostname: request.hostname,
-              // Only an explicit -beta moves the machine; otherwise the server's default holds.
-              channel: request.channel === 'beta' ? 'beta' : undefined,
+              channel,
             });
         outcome.machineId = enrolled.machineId;
       } catch (error) {

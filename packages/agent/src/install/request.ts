@@ -3,17 +3,27 @@ import {
   type Credentials,
   certificateFromFiles,
   credentialsFromPayload,
+  fallbackZipBeside,
   readTokenFile,
 } from './credentials';
 import { EXIT, installerError } from './errors';
 import type { InstallerFlags } from './flags';
 import type { InstallRequest } from './installer';
 
+/** Whether the payload's token or certificate is used: no flag or variable names another. */
+export function payloadCredentialsInUse(
+  flags: InstallerFlags,
+  env: Record<string, string | undefined>,
+): boolean {
+  return !(flags.mtlsCert && flags.mtlsKey) && !flags.tokenFile && !env.OPTRALIS_TOKEN?.trim();
+}
+
 /**
  * What to install with, from the command line and the executable's payload. Explicit flags win
  * over the payload: `-mtls-cert`/`-mtls-key`, then `-token-file` (or OPTRALIS_TOKEN), then the
- * payload. The server is `-url`, else the payload's. No credentials at all is not an error
- * here: a machine that is already enrolled is repaired with its own identity.
+ * payload. The server is `-url`, else the payload's. A token file in the fallback ZIP's folder
+ * brings the ZIP's CA and release key, pinned like a payload's. No credentials at all is not
+ * an error here: a machine that is already enrolled is repaired with its own identity.
  */
 export function installRequestFrom(
   flags: InstallerFlags,
@@ -28,16 +38,27 @@ export function installRequestFrom(
     if (!serverUrl) {
       throw installerError('url_missing', "Donnez l'adresse du serveur avec -url.", EXIT.usage);
     }
+    const token = flags.tokenFile
+      ? readTokenFile(flags.tokenFile)
+      : (env.OPTRALIS_TOKEN as string).trim();
     credentials = {
       kind: 'token',
-      token: flags.tokenFile
-        ? readTokenFile(flags.tokenFile)
-        : (env.OPTRALIS_TOKEN as string).trim(),
+      token,
       serverUrl,
       source: flags.tokenFile ? (flags.tokenFile === '-' ? 'stdin' : 'file') : 'environment',
+      payload: flags.tokenFile ? fallbackZipBeside(flags.tokenFile, token, serverUrl) : undefined,
     };
   } else if (payload) {
     credentials = credentialsFromPayload(payload);
+  }
+  if (flags.beta && credentials?.kind === 'certificate') {
+    // A certificate was issued for a machine the server already has, on the channel it has:
+    // nothing the installer sends could move it, so -beta is refused rather than ignored.
+    throw installerError(
+      'beta_with_certificate',
+      "-beta ne s'applique pas à une installation par certificat : la machine existe déjà sur le serveur, changez son canal dans le tableau de bord (Machines → Canal).",
+      EXIT.usage,
+    );
   }
   const channel = flags.beta ? 'beta' : (payload?.config.channel ?? 'stable');
   return { credentials, serverUrl, channel, withLhm: flags.withLhm };

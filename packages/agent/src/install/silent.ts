@@ -4,6 +4,7 @@ import { EXIT, InstallerError, installerError } from './errors';
 import type { InstallerFlags } from './flags';
 import { checkOperatingSystem, runInstall, serverUrlOf } from './installer';
 import { createInstallLog, type InstallLog } from './log';
+import { payloadExpired } from './payload-expiry';
 import { type ProgressSink, progressFileSink } from './progress';
 import { elevatedArguments, installRequestFrom } from './request';
 import { writeTokenHandoff } from './token-handoff';
@@ -64,8 +65,8 @@ function finish(
 }
 
 /**
- * `-silent`: install (or `uninstall`) without a window. The OS gate runs first, before
- * elevation and before the token is used; without administrator rights the installer starts
+ * `-silent`: install (or `uninstall`) without a window. An expired personalized installer
+ * stops first; then the OS gate, before elevation and before the token is used; without administrator rights the installer starts
  * itself again through UAC and returns that copy's status. Everything goes to the log file and
  * to the console when there is one; the exit status says how it ended.
  */
@@ -90,6 +91,9 @@ export async function runSilent(rawFlags: InstallerFlags, deps: SilentDeps): Pro
 
     log.info("Installation silencieuse d'Optralis Agent");
     const request = installRequestFrom(flags, deps.payload, deps.env ?? process.env);
+    // The executable's payload, or the fallback ZIP's files beside -token-file.
+    const expired = payloadExpired(request.credentials?.payload, deps.now?.() ?? new Date());
+    if (expired) throw expired;
     const gate = await checkOperatingSystem(platform, serverUrlOf(request), fetchOption);
     if (!gate.supported) {
       throw installerError(

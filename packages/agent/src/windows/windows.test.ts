@@ -3,7 +3,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMachineGuid } from '../hardware';
 import { restrictToAdministratorsCommands } from './acl';
-import { appWindowArguments, browserCandidates, findBrowser } from './browser';
 import { elevationCommand, quoteWindowsArgument, windowsCommandLine } from './elevation';
 import { SERVICE_NAME, windowsPaths } from './paths';
 import { parseRegQuery, registryNumber } from './registry';
@@ -223,37 +222,5 @@ describe('the "Apps & features" entry', () => {
       '"C:\\Program Files\\Optralis Agent\\optralis-agent.exe" uninstall -silent',
     );
     expect(value('EstimatedSize')).toBe('100000');
-  });
-});
-
-describe('the installer window', () => {
-  it('looks for Edge first, then Chrome, machine-wide then per user', () => {
-    const env = {
-      'ProgramFiles(x86)': 'C:\\Program Files (x86)',
-      ProgramW6432: 'C:\\Program Files',
-      LOCALAPPDATA: 'C:\\Users\\ana\\AppData\\Local',
-    };
-    expect(browserCandidates(env)).toEqual([
-      'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe',
-      'C:\\Program Files\\Microsoft\\Edge\\Application\\msedge.exe',
-      'C:\\Users\\ana\\AppData\\Local\\Microsoft\\Edge\\Application\\msedge.exe',
-      'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe',
-      'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
-      'C:\\Users\\ana\\AppData\\Local\\Google\\Chrome\\Application\\chrome.exe',
-    ]);
-    const present = new Set(['C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe']);
-    expect(findBrowser(env, (file) => present.has(file))).toBe(
-      'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
-    );
-    expect(findBrowser(env, () => false)).toBeUndefined();
-  });
-
-  it('opens an app window in a profile of its own', () => {
-    const args = appWindowArguments('http://127.0.0.1:5000/?k=s', 'C:\\Temp\\optralis-window-1');
-    expect(args.slice(0, 2)).toEqual([
-      '--app=http://127.0.0.1:5000/?k=s',
-      '--user-data-dir=C:\\Temp\\optralis-window-1',
-    ]);
-    expect(args).toContain('--no-first-run');
   });
 });

@@ -58,6 +58,8 @@ function renderForm() {
   show('payload-notice', payload);
   $('payload-server').textContent = state.server_url ?? '';
   show('auth-fields', state.variant === 'form');
+  // A certificate machine keeps the channel the server has for it (see -beta in the README).
+  show('beta-field', !certificate);
   show('repair-notice', state.installed);
   $('token-hint').textContent = state.installed
     ? "Laissez vide pour garder l'identité actuelle de la machine."

@@ -2,6 +2,46 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../../test/support/server';
 import { installScript } from './script';
 
+/**
+ * The script's code with comments dropped and string literals blanked, one entry per line with
+ * the brace depth it sits at (a line that opens with `}` belongs to the outer block): enough
+ * structure to check where keywords sit.
+ */
+function codeLines(script: string): { code: string; depth: number }[] {
+  const out: { code: string; depth: number }[] = [];
+  const stack: string[] = [];
+  const pairs: Record<string, string> = { '}': '{', ')': '(', ']': '[' };
+  for (const line of script.split('\r\n')) {
+    const closing = /^\s*}/.test(line) ? 1 : 0;
+    const depth = stack.filter((open) => open === '{').length - closing;
+    let code = '';
+    for (let i = 0; i < line.length; i += 1) {
+      const char = line[i] as string;
+      if (char === '#') break;
+      if (char === "'" || char === '"') {
+        let end = i + 1;
+        for (; end < line.length; end += 1) {
+          if (char === '"' && line[end] === '`') end += 1;
+          else if (line[end] === char && line[end + 1] === char) end += 1;
+          else if (line[end] === char) break;
+        }
+        if (end >= line.length) throw new Error(`unterminated string: ${line}`);
+        code += `${char}${char}`;
+        i = end;
+        continue;
+      }
+      if ('{(['.includes(char)) stack.push(char);
+      if ('})]'.includes(char) && stack.pop() !== pairs[char]) {
+        throw new Error(`unbalanced ${char}: ${line}`);
+      }
+      code += char;
+    }
+    out.push({ code: code.trim(), depth });
+  }
+  if (stack.length > 0) throw new Error(`unclosed ${stack.join('')}`);
+  return out;
+}
+
 /** PowerShell cannot run here: the script's text is checked for what it must and must not do. */
 describe('install.ps1', () => {
   let server: TestServer;
@@ -80,16 +120,47 @@ describe('install.ps1', () => {
   it('runs the installer silently, shows its steps with a progress bar, returns its status, cleans up', () => {
     expect(script).toContain("$Arguments = @('-silent', '-url', $Server,");
     expect(script).toContain("'-progress-file', ('\"' + $ProgressFile + '\"')");
-    expect(script).toContain('Write-Progress -Activity $Activity -Status $Status -PercentComplete');
+    expect(script).toContain('Write-Progress -Activity $Activity -Status $Step -PercentComplete');
     expect(script).toContain("if ($Item.event -eq 'step') {");
     expect(script).toContain('$Code = $Process.ExitCode');
     expect(script).toContain('if ($Code -ne 0) { Fail');
-    expect(script).toContain('} finally {\r\n  Remove-Item -LiteralPath $Work -Recurse -Force');
+    expect(script).toContain(
+      '} finally {\r\n  if ($Work) { Remove-Item -LiteralPath $Work -Recurse -Force',
+    );
     expect(script).toContain('Fail (Text ');
     // Administrator check before anything is downloaded.
     expect(
       indexOf(/IsInRole\(\[Security\.Principal\.WindowsBuiltInRole\]::Administrator\)/),
     ).toBeLessThan(indexOf(/Invoke-RestMethod/));
+  });
+
+  it('parses: strings closed, braces, brackets and parentheses balanced', () => {
+    expect(() => codeLines(script)).not.toThrow();
+    const top = codeLines(script).filter((line) => line.depth === 0);
+    expect(top.map((line) => line.code)).toEqual(
+      expect.arrayContaining(['try {', '} catch {', '} finally {', '}']),
+    );
+  });
+
+  it('never closes the administrator’s window: one exit, only when run as a file', () => {
+    const code = codeLines(script);
+    const exits = code.filter((line) => /\bexit\b/i.test(line.code));
+    // The one-line form (& ([scriptblock]::Create((irm …))) -Token …) has no $PSCommandPath.
+    expect(exits).toEqual([{ code: 'if ($PSCommandPath) { exit $Status }', depth: 0 }]);
+    const status = code.findIndex((line) => line.code === '$global:LASTEXITCODE = $Status');
+    expect(status).toBe(code.length - 3);
+    expect(status).toBeGreaterThan(code.findIndex((line) => line.code === '} finally {'));
+    // A failure throws its status to the catch at the top, which keeps it for the end.
+    expect(script).toContain("  $Failure.Data['OptralisStatus'] = $Code\r\n  throw $Failure\r\n");
+    expect(script).toContain("  $Status = $_.Exception.Data['OptralisStatus']\r\n");
+  });
+
+  it('stops before writing the token when icacls cannot lock the folder down', () => {
+    const icacls = indexOf(/& icacls\.exe \$Work/);
+    expect(lines()[icacls + 1]).toBe(
+      "  if ($LASTEXITCODE -ne 0) { Fail (Text 'Impossible de prot\\u00e9ger le dossier temporaire {0} (icacls, code {1}) : le jeton n''y a pas \\u00e9t\\u00e9 \\u00e9crit.' @($Work, $LASTEXITCODE)) 10 }",
+    );
+    expect(icacls + 1).toBeLessThan(indexOf(/WriteAllText\(\$TokenFile/));
   });
 
   it('keeps the French accents as escapes that PowerShell turns back into text', () => {

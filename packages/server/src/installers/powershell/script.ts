@@ -35,6 +35,8 @@ const MESSAGES = {
     "L'empreinte SHA-256 du fichier téléchargé ne correspond pas : installation annulée.",
   installing: "Installation d'Optralis Agent",
   step: 'Étape {0}/{1} : {2}',
+  aclFailed:
+    "Impossible de protéger le dossier temporaire {0} (icacls, code {1}) : le jeton n'y a pas été écrit.",
   failed: "L'installation a échoué (code {0}). Journal : {1}",
   done: 'Journal : {0}',
 } as const;
@@ -62,22 +64,29 @@ $Server = ${literal(server)}
 $Channel = if ($Beta) { 'beta' } else { 'stable' }
 
 function Text([string]$Message, [object[]]$Values = @()) { [regex]::Unescape($Message) -f $Values }
+# A failure ends the script through an exception carrying its status: never 'exit' here, which
+# closes the administrator's window in the one-line form (& ([scriptblock]::Create((irm ...))).
 function Fail([string]$Message, [int]$Code) {
-  Write-Host $Message -ForegroundColor Red
-  exit $Code
+  $Failure = New-Object System.Exception($Message)
+  $Failure.Data['OptralisStatus'] = $Code
+  throw $Failure
 }
 
-$Principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
-if (-not $Principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
-  Fail (Text ${m.notAdmin}) 4
-}
-
-# A folder only SYSTEM and Administrators may read: the token goes there, never on a command line.
-$Work = Join-Path $env:TEMP ('optralis-' + [guid]::NewGuid().ToString('N'))
-New-Item -ItemType Directory -Path $Work | Out-Null
-& icacls.exe $Work /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null
+$Status = 0
+$Work = $null
 $Log = Join-Path $env:TEMP 'optralis-agent-install.log'
 try {
+  $Principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
+  if (-not $Principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
+    Fail (Text ${m.notAdmin}) 4
+  }
+
+  # A folder only SYSTEM and Administrators may read: the token goes there, never on a command line.
+  $Work = Join-Path $env:TEMP ('optralis-' + [guid]::NewGuid().ToString('N'))
+  New-Item -ItemType Directory -Path $Work | Out-Null
+  & icacls.exe $Work /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null
+  if ($LASTEXITCODE -ne 0) { Fail (Text ${m.aclFailed} @($Work, $LASTEXITCODE)) 10 }
+
   Write-Progress -Activity (Text ${m.preparing}) -Status (Text ${m.metadata} $Channel) -PercentComplete 0
   $Meta = Invoke-RestMethod -UseBasicParsing -Uri "$Server/downloads/$Channel/metadata-windows.json"
   $File = [string]$Meta.filename
@@ -116,9 +125,9 @@ try {
       try { $Item = $Lines[$Seen] | ConvertFrom-Json } catch { break }  # a line still being written
       $Seen++
       if ($Item.event -eq 'step') {
-        $Status = Text ${m.step} @($Item.index, $Item.total, $Item.label)
-        Write-Progress -Activity $Activity -Status $Status -PercentComplete ([int](($Item.index - 1) * 100 / $Item.total))
-        Write-Host $Status
+        $Step = Text ${m.step} @($Item.index, $Item.total, $Item.label)
+        Write-Progress -Activity $Activity -Status $Step -PercentComplete ([int](($Item.index - 1) * 100 / $Item.total))
+        Write-Host $Step
       } elseif ($Item.event -eq 'notice') {
         $Color = if ($Item.level -eq 'warning') { 'Yellow' } else { 'Gray' }
         Write-Host $Item.message -ForegroundColor $Color
@@ -137,9 +146,17 @@ try {
   }
   if ($Code -ne 0) { Fail (Text ${m.failed} @($Code, $Log)) $Code }
   Write-Host (Text ${m.done} $Log)
-  exit 0
+} catch {
+  $Status = $_.Exception.Data['OptralisStatus']
+  if ($null -eq $Status) { $Status = 1 }
+  Write-Host $_.Exception.Message -ForegroundColor Red
 } finally {
-  Remove-Item -LiteralPath $Work -Recurse -Force -ErrorAction SilentlyContinue
+  if ($Work) { Remove-Item -LiteralPath $Work -Recurse -Force -ErrorAction SilentlyContinue }
 }
+
+# The status for whoever ran the script: $LASTEXITCODE in every form, the process's exit code
+# for 'powershell -File'. 'exit' only where it ends just this script (a file), never the host.
+$global:LASTEXITCODE = $Status
+if ($PSCommandPath) { exit $Status }
 `.replace(/\n/g, '\r\n');
 }

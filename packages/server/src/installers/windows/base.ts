@@ -28,10 +28,17 @@ export interface OpenBase {
 /**
  * `missing` says why there is no base in words fit for the audit trail, which client
  * administrators read: no server path or file detail (those go to the server's log).
+ * `downloadable` says whether the stable channel still has a build that the fallback ZIP's
+ * install.ps1 can download and check against metadata-windows.json.
  */
-export type BaseLookup = { found: OpenBase } | { missing: string };
+export type BaseMissing = { missing: string; downloadable: boolean };
+export type BaseLookup = { found: OpenBase } | BaseMissing;
 
 const UNUSABLE = 'the Windows build cannot be used (the server log says why)';
+const NO_BUILD = 'no Windows build in the stable channel';
+
+/** The stable build is not the file its metadata describes: install.ps1 would refuse it too. */
+class MismatchedBuildError extends UnusableBaseError {}
 
 /** Builds are ~90 MB; the metadata file is a few hundred bytes. */
 const MAX_METADATA_BYTES = 256 * 1024;
@@ -59,16 +66,28 @@ export class WindowsBases {
     private readonly options: { stubPath: string | undefined; downloadsDir: string; log: Logger },
   ) {}
 
-  private candidate(): BaseCandidate | { missing: string } {
+  private candidate(): BaseCandidate | BaseMissing {
     const { stubPath, downloadsDir, log } = this.options;
     if (stubPath) {
       if (fs.existsSync(stubPath)) return { file: stubPath, source: 'configured' };
       log.warn({ stubPath }, 'STUB_PATH_WINDOWS does not exist; using the stable build');
     }
     const metadata = readMetadata(downloadsDir);
-    if (!metadata) return { missing: 'no Windows build in the stable channel' };
+    if (!metadata) return { missing: NO_BUILD, downloadable: false };
     const file = path.join(downloadsDir, 'stable', metadata.filename);
     return { file, source: 'stable', metadata };
+  }
+
+  /** Whether the stable build is there, as metadata-windows.json describes it. */
+  private stableDownloadable(): boolean {
+    try {
+      const metadata = readMetadata(this.options.downloadsDir);
+      if (!metadata) return false;
+      const file = path.join(this.options.downloadsDir, 'stable', metadata.filename);
+      return fs.statSync(file, { throwIfNoEntry: false })?.size === metadata.file_size_bytes;
+    } catch {
+      return false;
+    }
   }
 
   private analyze(file: string, identity: string): Promise<BaseAnalysis> {
@@ -87,11 +106,11 @@ export class WindowsBases {
 
   /** The base to personalize, or why there is none (the fallback ZIP is then served). */
   async open(): Promise<BaseLookup> {
-    let candidate: BaseCandidate | { missing: string };
+    let candidate: BaseCandidate | BaseMissing;
     try {
       candidate = this.candidate();
     } catch (error) {
-      return this.unusable(error);
+      return this.unusable(error, false);
     }
     if ('missing' in candidate) return candidate;
 
@@ -101,7 +120,10 @@ export class WindowsBases {
       const stat = await handle.stat();
       const { metadata } = candidate;
       if (metadata && stat.size !== metadata.file_size_bytes) {
-        throw new UnusableBaseError(candidate.file, 'its size differs from metadata-windows.json');
+        throw new MismatchedBuildError(
+          candidate.file,
+          'its size differs from metadata-windows.json',
+        );
       }
       const analysis = await this.analyze(candidate.file, identityOf(stat));
       // The analysis was made from the path: it must be of the very file this handle reads.
@@ -109,7 +131,7 @@ export class WindowsBases {
         throw new UnusableBaseError(candidate.file, 'was replaced while it was read');
       }
       if (metadata && analysis.sha256 !== metadata.checksum_sha256) {
-        throw new UnusableBaseError(
+        throw new MismatchedBuildError(
           candidate.file,
           'its SHA-256 differs from metadata-windows.json',
         );
@@ -117,15 +139,22 @@ export class WindowsBases {
       return { found: { analysis, handle, source: candidate.source } };
     } catch (error) {
       await handle?.close();
-      return this.unusable(error);
+      // A stable build that cannot be personalized can still be downloaded by install.ps1,
+      // unless it is absent or not the file its metadata describes.
+      const downloadable =
+        candidate.source === 'configured'
+          ? this.stableDownloadable()
+          : !(error instanceof MismatchedBuildError) &&
+            (error as NodeJS.ErrnoException).code !== 'ENOENT';
+      return this.unusable(error, downloadable);
     }
   }
 
-  private unusable(error: unknown): { missing: string } {
+  private unusable(error: unknown, downloadable: boolean): BaseMissing {
     const known =
       error instanceof UnusableBaseError || (error as Error).name === 'ReleaseMetadataError';
     if (!known && (error as NodeJS.ErrnoException).code === undefined) throw error;
     this.options.log.error({ err: error }, 'the Windows installer base cannot be used');
-    return { missing: UNUSABLE };
+    return { missing: UNUSABLE, downloadable };
   }
 }

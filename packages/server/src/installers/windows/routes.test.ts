@@ -100,17 +100,17 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
     await env?.server.stop();
   });
 
-  it('sends the build with a new 24-hour token in its payload, named after the client', async () => {
+  it('sends the build with a new 24-hour token in its payload, named after the client id', async () => {
     const answer = await env.download('?max_usage=10');
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/vnd.microsoft.portable-executable');
     expect(Number(answer.headers['content-length'])).toBe(answer.body.length);
     expect(answer.headers['cache-control']).toBe('no-store');
     expect(answer.headers['content-encoding']).toBeUndefined();
-    expect(answer.headers['content-disposition']).toMatch(
-      /^attachment; filename=optralis-agent-Societe-Generale-R-D\.exe; filename\*=UTF-8''/,
+    // No stable release names the build yet: the specification's optralis-agent-{clientId}.exe.
+    expect(answer.headers['content-disposition']).toBe(
+      `attachment; filename=optralis-agent-${env.client.id}.exe`,
     );
-    expect(downloadName(answer.headers['content-disposition'])).toBe(`${CLIENT_FILE}.exe`);
 
     // The build's bytes are all there, unchanged past the headers, before the payload.
     expect(answer.body.subarray(0x400, base.length).equals(base.subarray(0x400))).toBe(true);
@@ -172,7 +172,9 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
     expect((await create({ channel: 'beta', version: '1.4.0-beta.1' })).statusCode).toBe(201);
     expect((await create({ version: '1.3.9', is_active: false })).statusCode).toBe(201);
     const before = await env.download();
-    expect(downloadName(before.headers['content-disposition'])).toBe(`${CLIENT_FILE}.exe`);
+    expect(downloadName(before.headers['content-disposition'])).toBe(
+      `optralis-agent-${env.client.id}.exe`,
+    );
 
     expect((await create({})).statusCode).toBe(201);
     const answer = await env.download();
@@ -289,7 +291,12 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
     expect(named.status).toBe(200);
   });
 
-  it('records who generated which installer and counts it', async () => {
+  it('records who generated which installer and counts it once', async () => {
+    const downloads = async () => {
+      const metric = await env.server.ctx.metrics.installerDownloads.get();
+      return metric.values.find((value) => value.labels.platform === 'windows')?.value ?? 0;
+    };
+    const before = await downloads();
     const answer = await env.download('?max_usage=50');
     const payload = payloadOf(answer.body);
     const events = await listAudit(env.server.ctx.db, env.client.id);
@@ -307,28 +314,33 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
       signed: false,
     });
     expect(event?.details).not.toContain(payload.token as string);
-    const metrics = await env.server.ctx.metrics.registry.getSingleMetricAsString(
-      'optralis_installer_downloads_total',
-    );
-    expect(metrics).toMatch(/optralis_installer_downloads_total\{platform="windows"\} [1-9]\d*/);
+    // Counted by the listener's response hook only, not a second time by the service.
+    expect(await downloads()).toBe(before + 1);
   });
 });
 
-describe('GET /api/installer/windows without a usable build', () => {
+describe('GET /api/installer/windows with a build that cannot be personalized', () => {
   let env: Awaited<ReturnType<typeof setUp>>;
 
   beforeAll(async () => {
     env = await setUp();
+    // A stable build that matches its metadata but is no PE this server can add a payload to:
+    // install.ps1 can still download it and check its SHA-256.
+    publishBase(env.server, crypto.randomBytes(4096));
   });
 
   afterAll(async () => {
     await env?.server.stop();
   });
 
-  it('sends the fallback ZIP: token, config, CA, install.ps1 and README in French and English', async () => {
+  it('sends the fallback ZIP: token, config, the CA and release key to pin, install.ps1, README', async () => {
     const answer = await env.download('?max_usage=50');
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/zip');
+    // The ZIP carries the client's name: ASCII in filename, the exact spelling in filename*.
+    expect(answer.headers['content-disposition']).toMatch(
+      /^attachment; filename=optralis-agent-Societe-Generale-R-D\.zip; filename\*=UTF-8''/,
+    );
     expect(downloadName(answer.headers['content-disposition'])).toBe(`${CLIENT_FILE}.zip`);
     const files = unzipSync(answer.body);
     expect(Object.keys(files).sort()).toEqual([
@@ -341,7 +353,14 @@ describe('GET /api/installer/windows without a usable build', () => {
     ]);
     const text = (name: string) => Buffer.from(files[name] as Uint8Array).toString('utf8');
     const config = JSON.parse(text('config.json'));
-    expect(config).toMatchObject({ mode: 'token', client_id: env.client.id });
+    expect(config).toMatchObject({
+      mode: 'token',
+      client_id: env.client.id,
+      public_url: env.server.publicUrl,
+    });
+    // What the installer pins when install.ps1 gives it token.txt from this folder.
+    expect(text('ca.crt')).toBe(env.server.ctx.caTrust.bundlePem);
+    expect(JSON.parse(text('release-key.json'))).toEqual(env.server.ctx.releaseKey.info);
 
     const readme = text('README.txt');
     expect(readme.startsWith('\uFEFF')).toBe(true);
@@ -356,7 +375,9 @@ describe('GET /api/installer/windows without a usable build', () => {
     expect([...script].every((byte) => byte < 0x80)).toBe(true);
     const source = Buffer.from(script).toString('ascii');
     expect(source.replace(/\r\n/g, '')).not.toMatch(/\n/);
-    expect(source).toContain('-token-file');
+    expect(source).toContain(
+      "$arguments += @('-token-file', ('\"{0}\"' -f (Join-Path $here 'token.txt')))",
+    );
     expect(source).toContain('metadata-windows.json');
     expect(source).toContain('Get-FileHash -Algorithm SHA256');
 
@@ -368,36 +389,59 @@ describe('GET /api/installer/windows without a usable build', () => {
     expect(JSON.parse(event?.details ?? '{}')).toMatchObject({
       format: 'zip',
       base: null,
-      fallback_reason: 'no Windows build in the stable channel',
+      fallback_reason: 'the Windows build cannot be used (the server log says why)',
     });
+    expect(event?.details).not.toContain(env.server.config.downloadsDir);
+  });
+});
+
+describe('GET /api/installer/windows with no Windows build to send', () => {
+  let env: Awaited<ReturnType<typeof setUp>>;
+
+  beforeAll(async () => {
+    env = await setUp();
   });
 
-  it('never sends a build that does not match its metadata', async () => {
+  afterAll(async () => {
+    await env?.server.stop();
+  });
+
+  async function refusal(query: string) {
+    const before = (await listTokens(env.server.ctx.db, env.client.id)).length;
+    const answer = await env.download(query);
+    const body = JSON.parse(answer.body.toString());
+    // Nothing was made for a download that cannot install anything.
+    expect(await listTokens(env.server.ctx.db, env.client.id)).toHaveLength(before);
+    return { status: answer.status, type: answer.headers['content-type'], body };
+  }
+
+  it.each(['', '?format=zip', '?mode=certificate'])(
+    'answers %s with 503 windows_build_unavailable, no file and no token',
+    async (query) => {
+      const answer = await refusal(query);
+      expect(answer.status).toBe(503);
+      expect(answer.type).toMatch(/^application\/json/);
+      expect(answer.body.error).toEqual({
+        code: 'windows_build_unavailable',
+        message:
+          'No Windows build is published in the stable channel, so no Windows installer can be made; publish one first.',
+      });
+      expect(typeof answer.body.requestId).toBe('string');
+      const events = await listAudit(env.server.ctx.db, env.client.id);
+      expect(events.filter((item) => item.action === 'installer.generated')).toEqual([]);
+    },
+  );
+
+  it('nor when the stable build is not the file its metadata describes', async () => {
     publishBase(env.server, syntheticPe(), '1.5.0', 'ab'.repeat(32));
-    const answer = await env.download('?mode=certificate');
-    expect(answer.headers['content-type']).toBe('application/zip');
-    const files = unzipSync(answer.body);
-    expect(Object.keys(files).sort()).toEqual([
-      'README.txt',
-      'ca.crt',
-      'client.crt',
-      'client.key',
-      'config.json',
-      'install.ps1',
-      'release-key.json',
-    ]);
-    const readme = Buffer.from(files['README.txt'] as Uint8Array).toString('utf8');
-    expect(readme).toContain('une seule machine');
-    expect(readme).toContain('client.key is a secret');
-    // Client administrators read the audit trail: it says why, without the server's paths.
-    const event = (await listAudit(env.server.ctx.db, env.client.id)).find(
-      (item) => item.action === 'installer.generated' && item.details?.includes('"certificate"'),
+    expect((await refusal('?mode=certificate')).body.error.code).toBe('windows_build_unavailable');
+    const truncated = syntheticPe();
+    publishBase(env.server, truncated, '1.5.1');
+    fs.truncateSync(
+      path.join(env.server.config.downloadsDir, 'stable', 'optralis-agent-v1.5.1.exe'),
+      100,
     );
-    const details = JSON.parse(event?.details ?? '{}');
-    expect(details.fallback_reason).toBe(
-      'the Windows build cannot be used (the server log says why)',
-    );
-    expect(event?.details).not.toContain(env.server.config.downloadsDir);
+    expect((await refusal('?format=zip')).status).toBe(503);
   });
 });
 

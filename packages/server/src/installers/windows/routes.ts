@@ -38,9 +38,11 @@ const WINDOWS_INSTALLER_SCHEMA = {
     "added to the current stable Windows build (STUB_PATH_WINDOWS when set); a signed build's " +
     'Authenticode signature still verifies. Content-Disposition names the file ' +
     'optralis-agent-v{version}.exe, or after the client when no stable release in the database ' +
-    'is that build. Without a usable build, or with format=zip, the answer is the fallback ZIP ' +
-    '(install.ps1, README.txt, the payload files, and optralis-agent.exe when there is a ' +
-    'build). Gzip when accepted; never cached; every call is an installer.generated audit event.',
+    'is that build. Without a build that can be personalized, or with format=zip, the answer ' +
+    'is the fallback ZIP (install.ps1, README.txt, the payload files with ca.crt and ' +
+    'release-key.json, and optralis-agent.exe when there is a build). With no Windows build ' +
+    'to send or download at all: 503 windows_build_unavailable, and no token is made. Gzip ' +
+    'when accepted; never cached; every call is an installer.generated audit event.',
   security: ADMIN,
   querystring: windowsInstallerQuery,
   response: {
@@ -51,7 +53,7 @@ const WINDOWS_INSTALLER_SCHEMA = {
         'application/zip': { schema: z.string().describe('bytes') },
       },
     },
-    ...errors(400, 401, 403, 404),
+    ...errors(400, 401, 403, 404, 503),
   },
 };
 

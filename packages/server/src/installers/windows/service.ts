@@ -39,6 +39,7 @@ const EXE_TYPE = 'application/vnd.microsoft.portable-executable';
 /**
  * Personalized Windows installers: the base executable with a new payload for every download,
  * streamed from disk, or the fallback ZIP when there is no usable base (or one is asked for).
+ * With no Windows build at all the answer is windows_build_unavailable, never an empty ZIP.
  */
 export class WindowsInstallers {
   private readonly bases: WindowsBases;
@@ -57,6 +58,12 @@ export class WindowsInstallers {
     const client = await findClient(this.ctx.db, request.clientId);
     if (!client) throw new AppError('not_found');
     const lookup = await this.bases.open();
+    // Neither a build to send nor one install.ps1 could download: a ZIP would only fail on
+    // every machine. Refused before a token or certificate is made for nothing.
+    if ('missing' in lookup && !lookup.downloadable) {
+      this.ctx.log.warn({ reason: lookup.missing }, 'no Windows build to make an installer from');
+      throw new AppError('windows_build_unavailable');
+    }
     const base = 'found' in lookup ? lookup.found : undefined;
     try {
       const made = await makeWindowsPayload(this.ctx, {
@@ -67,14 +74,18 @@ export class WindowsInstallers {
         sourceIp: request.sourceIp,
       });
       const version = base ? await this.releaseVersion(base.analysis) : undefined;
-      const stem = version ? `optralis-agent-v${version}` : `optralis-agent-${client.name}`;
-      const fallbackStem = `optralis-agent-${client.id}`;
+      // Without a stable version the EXE is named after the client's id, as the specification
+      // says; the ZIP, which an administrator passes around the client's machines, after the
+      // client's name (made valid on Windows, its exact spelling in filename*).
+      const byId = `optralis-agent-${client.id}`;
+      const exeStem = version ? `optralis-agent-v${version}` : byId;
+      const zipStem = version ? `optralis-agent-v${version}` : `optralis-agent-${client.name}`;
       const machines = request.mode === 'certificate' ? 1 : request.maxUsage;
 
       let download: InstallerDownload;
       if (base && request.format === 'exe') {
         download = await this.executable(base, made.zip, request.acceptsGzip);
-        download.fileName = windowsFileName(stem, '.exe', fallbackStem);
+        download.fileName = windowsFileName(exeStem, '.exe', byId);
       } else {
         const zip = await buildFallbackZip({
           payload: made.payload,
@@ -84,7 +95,7 @@ export class WindowsInstallers {
           mtime: this.ctx.clock(),
         });
         download = {
-          fileName: windowsFileName(stem, '.zip', fallbackStem),
+          fileName: windowsFileName(zipStem, '.zip', byId),
           contentType: 'application/zip',
           ...zip,
         };
@@ -113,7 +124,6 @@ export class WindowsInstallers {
         },
         this.ctx.clock(),
       );
-      this.ctx.metrics.installerDownloads.inc({ platform: 'windows' });
       return download;
     } catch (error) {
       await base?.handle.close();
@@ -173,7 +183,7 @@ export class WindowsInstallers {
   /**
    * The version the file name shows: the active stable Windows release whose SHA-256 is the
    * base's. None (no stable release in the database, or a base not published as one) names the
-   * file after the client instead, as the specification says.
+   * file after the client instead.
    */
   private async releaseVersion(base: BaseAnalysis): Promise<string | undefined> {
     const releases = await listActiveReleases(this.ctx.db);
