@@ -7,6 +7,7 @@ import { createAgentVersion } from '../../packages/server/src/releases/service';
 import { createInstallToken, isTokenActive } from '../../packages/server/src/tokens/service';
 import { findToken, listTokens } from '../../packages/server/src/tokens/store';
 import { STORES, startServerOn } from '../support/postgres';
+import { publishWindowsBuild } from '../support/release-files';
 import {
   type IntactChecks,
   type MatrixRoute,
@@ -50,6 +51,8 @@ describe.each(STORES)(
         OPTRALIS_METRICS_TOKEN: 'metrics-token-for-tests-0123456789',
       };
       server = await startServerOn(store, { env });
+      // Windows installers are made from the stable build: without one the routes answer 503.
+      publishWindowsBuild(server.config.downloadsDir, '1.0.0');
       const now = new Date();
       const ownerId = (await createClient(server.ctx.db, 'Owner', now)).id;
       otherClientId = (await createClient(server.ctx.db, 'Other', now)).id;

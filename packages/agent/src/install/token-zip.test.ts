@@ -136,8 +136,16 @@ describe('installing with token.txt of the server’s fallback ZIP, as its insta
     );
     const m = machine();
     const outcome = await runInstall(installRequestFrom(flags(dir), undefined, {}), m.deps);
-    expect(outcome).toMatchObject({ ok: false, code: 'ca_mismatch' });
+    // The installer names its CA in the request, so the server refuses before the token is spent.
+    expect(outcome).toMatchObject({ ok: false, code: 'ca_unknown' });
     expect(fs.existsSync(m.platform.paths.caCert)).toBe(false);
+    const { token_id } = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const token = await server.ctx.db
+      .selectFrom('install_tokens')
+      .select('usage_count')
+      .where('id', '=', token_id)
+      .executeTakeFirstOrThrow();
+    expect(token.usage_count).toBe(0);
   });
 
   it('pins nothing for a token saved elsewhere, or for another server', async () => {
