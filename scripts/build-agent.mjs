@@ -23,17 +23,16 @@ import {
   writeJson,
 } from './agent/outputs.mjs';
 import {
-  carriesBuild,
   hasCommand,
   inject,
   makeSeaBlob,
   removeSignature,
-  run,
   sign,
   strip,
   stripCommand,
 } from './agent/sea.mjs';
 import { serviceWrapperAssets } from './agent/service-wrapper.mjs';
+import { checkReportedVersion, refuseForeignBundle } from './agent/verify.mjs';
 import {
   applyWindowsResources,
   readWindowsResources,
@@ -165,21 +164,6 @@ function checkTools(options) {
   }
 }
 
-/** Runs the result where this machine can, and checks the version it reports. */
-function smokeTest(target, file, version) {
-  let command;
-  if (target === hostTarget()) command = [file];
-  else if (target === 'linux-arm64' && hasCommand('qemu-aarch64')) {
-    if (!fs.existsSync('/usr/aarch64-linux-gnu')) return false;
-    command = ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu', file];
-  } else return false;
-  const printed = JSON.parse(run(command[0], [...command.slice(1), 'version', '--json']));
-  if (printed.version !== version) {
-    throw new Error(`${path.basename(file)} reports version ${printed.version}, not ${version}`);
-  }
-  return true;
-}
-
 async function buildTarget({ target, options, workDir, blobs, marker }) {
   const started = process.hrtime.bigint();
   const step = (text) => say(`[${target}] ${text}`);
@@ -211,9 +195,7 @@ async function buildTarget({ target, options, workDir, blobs, marker }) {
     fs.rmSync(unsigned);
   }
 
-  if (!carriesBuild(file, marker)) {
-    throw new Error(`${filename} does not carry this build's bundle; refusing stale output`);
-  }
+  refuseForeignBundle(file, marker);
   if (target === 'windows-amd64') {
     const resources = readWindowsResources(fs.readFileSync(file));
     if (
@@ -223,7 +205,8 @@ async function buildTarget({ target, options, workDir, blobs, marker }) {
       throw new Error(`${filename} lost its Windows resources while the agent was injected`);
     }
   }
-  if (smokeTest(target, file, options.version)) step(`runs and reports ${options.version}`);
+  if (checkReportedVersion(target, file, options.version))
+    step(`runs and reports ${options.version}`);
 
   const bytes = fs.statSync(file).size;
   const sha256 = await sha256File(file);
