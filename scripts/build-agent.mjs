@@ -12,10 +12,13 @@ import { bundleAgent } from './agent/bundle.mjs';
 import { withLock } from './agent/lock.mjs';
 import { hostTarget, NODE_VERSION, nodeBinary, TARGETS } from './agent/node-dist.mjs';
 import {
+  entryStillPresent,
   formatBytes,
   isoSeconds,
   linuxMetadata,
+  mergeLinuxMetadata,
   outputName,
+  readJsonIfPresent,
   removeIfPresent,
   sha256File,
   windowsMetadata,
@@ -49,7 +52,8 @@ const USAGE = `Usage: node scripts/build-agent.mjs --version X.Y.Z [options]
   -t, --targets LIST         comma-separated: ${TARGETS.join(', ')}
                              (default: linux-amd64,linux-arm64)
       --windows              also build windows-amd64
-  -o, --out DIR              downloads directory (default: deploy/downloads)
+  -o, --out DIR              downloads directory (default: $OPTRALIS_DOWNLOADS_DIR, else
+                             deploy/downloads)
       --no-gzip              do not write the precompressed .gz siblings
       --gzip-level N         1-9 (default 9)
       --report FILE          also write the build's times and sizes as JSON
@@ -72,7 +76,12 @@ function seconds(since) {
   return (Number(process.hrtime.bigint() - since) / 1e9).toFixed(1);
 }
 
-function parseOptions(argv, env) {
+/** Where the server serves builds from (its OPTRALIS_DOWNLOADS_DIR), so builds land there. */
+function defaultDownloadsDir(env) {
+  return env.OPTRALIS_DOWNLOADS_DIR?.trim() || path.join(ROOT, 'deploy/downloads');
+}
+
+export function parseOptions(argv, env) {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -139,7 +148,7 @@ function parseOptions(argv, env) {
     version,
     channel,
     targets: TARGETS.filter((target) => targets.includes(target)),
-    out: path.resolve(values.out ?? path.join(ROOT, 'deploy/downloads')),
+    out: path.resolve(values.out ?? defaultDownloadsDir(env)),
     gzip: !values['no-gzip'],
     gzipLevel,
     report: values.report ? path.resolve(values.report) : undefined,
@@ -236,7 +245,12 @@ async function publish(options, built, buildTime) {
   const metadata = {};
   if (linux.length > 0) {
     metadata.linux = path.join(dir, 'metadata-linux.json');
-    writeJson(metadata.linux, linuxMetadata({ ...common, built: linux }));
+    const merged = mergeLinuxMetadata(
+      readJsonIfPresent(metadata.linux),
+      linuxMetadata({ ...common, built: linux }),
+      entryStillPresent(dir),
+    );
+    writeJson(metadata.linux, merged);
   }
   const windows = built.find((entry) => entry.target === 'windows-amd64');
   if (windows) {
