@@ -68,10 +68,11 @@ async function measureStore(
 
 /**
  * Enrollment through the real route, store and CA (CSR parsed, verified and signed), against
- * the same CSR work alone in a process of its own. The ratio compares CPU time per enrollment
- * (what one core can carry), which a shared machine disturbs far less than the request rate: it
- * shows what HTTP, validation, the token check and the store transaction cost on top of the
- * crypto. Rates and latencies at a fixed concurrency are printed too.
+ * the same CSR work alone in a process of its own. The targeted ratio is the one issue 12 names:
+ * bootstrap requests per second against bare signings per second. CPU time per enrollment (what
+ * one core can carry, which a shared machine disturbs far less) is reported beside it without a
+ * target: it shows what HTTP, validation, the token check and the store transaction cost on top
+ * of the crypto. Latencies at a fixed concurrency are printed too.
  */
 export async function enrollmentBench(options: EnrollmentOptions): Promise<BenchResult> {
   const bare = await runLoad<{ elapsedMs: number; cpuMs: number }>('sign-csr.ts', {
@@ -89,7 +90,7 @@ export async function enrollmentBench(options: EnrollmentOptions): Promise<Bench
     },
   ];
   const ratios: BenchResult['ratios'] = [];
-  const throughput: string[] = [];
+  const perCore: BenchResult['ratios'] = [];
   const bareCpuPerRequest = bare.cpuMs / options.count;
   const stores: [
     string,
@@ -118,20 +119,22 @@ export async function enrollmentBench(options: EnrollmentOptions): Promise<Bench
       'CPU ms/req': cpuPerRequest,
     });
     ratios.push({
-      name: `enrollment ${store} / bare signing (per server core)`,
-      value: bareCpuPerRequest / cpuPerRequest,
+      name: `enrollment ${store} req/s / bare signing req/s`,
+      value: rate / bareRate,
       target: { op: '>=', value: 0.7 },
     });
-    throughput.push(`${store} ${(rate / bareRate).toFixed(3)}`);
+    perCore.push({
+      name: `enrollment ${store} / bare signing, per server core (CPU time per request)`,
+      value: bareCpuPerRequest / cpuPerRequest,
+    });
   }
   return {
     name: 'enrollment',
     rows,
-    ratios,
+    ratios: [...perCore, ...ratios],
     notes: [
       `${options.count} enrollments per store, each with a fresh P-256 key and CSR made before ` +
         'the clock starts; CPU is the server process alone (PostgreSQL runs beside it).',
-      `By requests per second instead of per core: ${throughput.join(', ')}.`,
     ],
   };
 }

@@ -41,6 +41,14 @@ interface Measured {
 
 const MB = 1024 * 1024;
 const VERSION = '1.0.0';
+/**
+ * How much more the server's RSS may grow than the bare static server's with the same downloads,
+ * and still count as flat. Streaming from disk grows RSS too (read buffers and garbage awaiting
+ * the next collection: DESIGN.md measured about 90 MB RSS in all for 20 streams of an 80 MB
+ * file); one copy of the ~86 MB installer held in memory would exceed this bound, a copy per
+ * download would exceed it twentyfold.
+ */
+const FLAT_RSS_EXCESS_MB = 32;
 
 /** Downloads in their own process while the server's RSS (every 50 ms) and CPU are sampled. */
 async function measure(
@@ -109,9 +117,11 @@ async function oneInstaller(url: string, headers: Record<string, string>): Promi
  * Personalized Windows installers (the current build plus a payload with a new token, for each
  * download) against a bare Node http server streaming a file of the same size from disk, plain
  * and gzip-compressed, with the server's RSS sampled while `concurrency` downloads run at once.
- * The product's own static route for the same build (`/downloads`) is shown beside them. Ratios
- * compare megabytes sent per second of server CPU, as the other benchmarks do; on a small machine
- * the download clients take as much CPU as the servers.
+ * The product's own static route for the same build (`/downloads`) is shown beside them. The
+ * targeted ratios are the ones issue 12 names: download throughput against the bare static file of
+ * the same size. Megabytes per second of server CPU are reported beside them without a target;
+ * on a small machine the download clients take as much CPU as the servers, which moves the
+ * throughput ratios more than the per-core ones.
  */
 export async function installerBench(options: InstallerBenchOptions): Promise<BenchResult> {
   const build = await ensureAgentBuild({
@@ -187,26 +197,36 @@ export async function installerBench(options: InstallerBenchOptions): Promise<Be
       notes: [
         `${options.count} downloads per case, ${options.concurrency} at a time, over loopback HTTP.`,
         `First gzip installer of this build (compresses the shared part once): ${prepareSeconds.toFixed(1)} s.`,
-        `By download rate instead of per core: plain ${(plain.mbPerSecond / bare.mbPerSecond).toFixed(3)}, ` +
-          `gzip ${(compressed.mbPerSecond / bareCompressed.mbPerSecond).toFixed(3)}.`,
+        `Installer ${(plainSize / MB).toFixed(0)} MB plain, ${(gzipSize / MB).toFixed(0)} MB gzip; ` +
+          `memory counts as flat up to ${FLAT_RSS_EXCESS_MB} MB of RSS growth beyond the bare server's.`,
       ],
       ratios: [
         {
-          name: 'personalized installer / bare static file (per server core)',
+          name: 'personalized installer / bare static file, per server core',
           value: plain.mbPerCore / bare.mbPerCore,
-          target: { op: '>=', value: 0.8 },
         },
         {
-          name: 'gzip personalized installer / bare static file (per server core)',
+          name: 'gzip personalized installer / bare static file, per server core',
           value: compressed.mbPerCore / bareCompressed.mbPerCore,
+        },
+        {
+          name: 'personalized installer MB/s / bare static file MB/s',
+          value: plain.mbPerSecond / bare.mbPerSecond,
           target: { op: '>=', value: 0.8 },
         },
         {
-          // Flat means streaming: a copy of the base per download would make this about
-          // `concurrency`; under one, the downloads together hold less than a single copy.
-          name: `server RSS growth with ${options.concurrency} installers at once, in installer sizes`,
-          value: Math.max(plain.rssGrowthMb, compressed.rssGrowthMb) / (plainSize / MB),
-          target: { op: '<=', value: 1 },
+          name: 'gzip personalized installer MB/s / bare static file MB/s',
+          value: compressed.mbPerSecond / bareCompressed.mbPerSecond,
+          target: { op: '>=', value: 0.8 },
+        },
+        {
+          // Not a ratio but a bound in MB: flat means streaming, as the bare server does.
+          name: `server RSS growth beyond bare static, ${options.concurrency} installers at once, MB`,
+          value: Math.max(
+            plain.rssGrowthMb - bare.rssGrowthMb,
+            compressed.rssGrowthMb - bareCompressed.rssGrowthMb,
+          ),
+          target: { op: '<=', value: FLAT_RSS_EXCESS_MB },
         },
       ],
       metrics: {

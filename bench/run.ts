@@ -1,8 +1,7 @@
 // Benchmarks: `npm run bench -- NAME… [--json FILE] [--quick]`; with no name, all of them.
 // Each prints a short table and its ratios against a baseline measured in the same run.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
+import path from 'node:path';
 import { Command } from 'commander';
 import { agentBuildBench } from './build';
 import { enrollmentBench } from './enrollment';
@@ -10,8 +9,9 @@ import { footprintBench } from './footprint';
 import { handshakeBench } from './handshakes';
 import { heartbeatBench } from './heartbeat';
 import { installerBench } from './installers';
-import { profileServersInto, ROOT, useServerBuild } from './lib/processes';
-import { type BenchResult, meets, printResult, printSummary } from './lib/report';
+import { profileServersInto, useServerBuild } from './lib/processes';
+import { type BenchResult, printResult, printSummary } from './lib/report';
+import { runBenchmarks, writeJson } from './lib/runner';
 
 interface Options {
   json?: string;
@@ -53,26 +53,6 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<BenchResult>> = {
     }),
 };
 
-/** What a run measured, with enough context to compare two commits on the same machine. */
-function writeJson(file: string, runs: BenchResult[][]): void {
-  const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  const summary = {
-    date: new Date().toISOString(),
-    commit: commit.status === 0 ? commit.stdout.trim() : null,
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu_model: os.cpus()[0]?.model ?? null,
-    load_average: os.loadavg(),
-    runs: runs.map((results) =>
-      results.map((result) => ({
-        ...result,
-        ratios: result.ratios.map((ratio) => ({ ...ratio, met: meets(ratio) })),
-      })),
-    ),
-  };
-  fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-}
-
 const program = new Command('bench')
   .argument('[names...]', `benchmarks to run: ${Object.keys(BENCHMARKS).join(', ')}`)
   .option('--json <file>', 'also write the results as JSON, to compare two commits')
@@ -84,31 +64,39 @@ const program = new Command('bench')
     const chosen = names.length > 0 ? names : Object.keys(BENCHMARKS);
     const unknown = chosen.filter((name) => !(name in BENCHMARKS));
     if (unknown.length > 0) {
-      throw new Error(
-        `unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`,
+      program.error(
+        `bench: unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`,
+        { exitCode: 64 },
       );
     }
     const repeat = Number(options.repeat);
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) {
-      throw new Error('--repeat must be a whole number from 1 to 20');
+      program.error('bench: --repeat must be a whole number from 1 to 20', { exitCode: 64 });
+    }
+    if (options.json && !fs.existsSync(path.dirname(path.resolve(options.json)))) {
+      program.error(`bench: no directory for --json ${options.json}`, { exitCode: 64 });
     }
     if (options.cpuProf) profileServersInto(options.cpuProf);
     if (options.server) useServerBuild(options.server);
-    const runs: BenchResult[][] = [];
-    for (let round = 1; round <= repeat; round++) {
-      const results: BenchResult[] = [];
-      for (const name of chosen) {
-        const run = BENCHMARKS[name];
-        if (!run) continue;
-        const result = await run(options);
-        if (repeat > 1) result.notes = [...(result.notes ?? []), `run ${round} of ${repeat}`];
-        printResult(result);
-        results.push(result);
-      }
-      runs.push(results);
+    const outcome = await runBenchmarks({
+      benchmarks: BENCHMARKS,
+      chosen,
+      repeat,
+      options,
+      onResult: printResult,
+      onFailure: (failure) => {
+        process.stderr.write(
+          `\n== ${failure.benchmark} FAILED (run ${failure.run}): ${failure.error}\n`,
+        );
+      },
+    });
+    printSummary(outcome.runs);
+    if (options.json) writeJson(options.json, outcome);
+    if (outcome.failures.length > 0) {
+      const names = outcome.failures.map((failure) => failure.benchmark);
+      process.stderr.write(`bench: ${[...new Set(names)].join(', ')} failed\n`);
+      process.exitCode = 1;
     }
-    printSummary(runs);
-    if (options.json) writeJson(options.json, runs);
   });
 
 await program.parseAsync();

@@ -12,10 +12,13 @@ import { bundleAgent } from './agent/bundle.mjs';
 import { withLock } from './agent/lock.mjs';
 import { hostTarget, NODE_VERSION, nodeBinary, TARGETS } from './agent/node-dist.mjs';
 import {
+  entryStillPresent,
   formatBytes,
   isoSeconds,
   linuxMetadata,
+  mergeLinuxMetadata,
   outputName,
+  readJsonIfPresent,
   removeIfPresent,
   sha256File,
   windowsMetadata,
@@ -23,17 +26,16 @@ import {
   writeJson,
 } from './agent/outputs.mjs';
 import {
-  carriesBuild,
   hasCommand,
   inject,
   makeSeaBlob,
   removeSignature,
-  run,
   sign,
   strip,
   stripCommand,
 } from './agent/sea.mjs';
 import { serviceWrapperAssets } from './agent/service-wrapper.mjs';
+import { checkReportedVersion, refuseForeignBundle } from './agent/verify.mjs';
 import {
   applyWindowsResources,
   readWindowsResources,
@@ -50,7 +52,8 @@ const USAGE = `Usage: node scripts/build-agent.mjs --version X.Y.Z [options]
   -t, --targets LIST         comma-separated: ${TARGETS.join(', ')}
                              (default: linux-amd64,linux-arm64)
       --windows              also build windows-amd64
-  -o, --out DIR              downloads directory (default: deploy/downloads)
+  -o, --out DIR              downloads directory (default: $OPTRALIS_DOWNLOADS_DIR, else
+                             deploy/downloads)
       --no-gzip              do not write the precompressed .gz siblings
       --gzip-level N         1-9 (default 9)
       --report FILE          also write the build's times and sizes as JSON
@@ -73,7 +76,12 @@ function seconds(since) {
   return (Number(process.hrtime.bigint() - since) / 1e9).toFixed(1);
 }
 
-function parseOptions(argv, env) {
+/** Where the server serves builds from (its OPTRALIS_DOWNLOADS_DIR), so builds land there. */
+function defaultDownloadsDir(env) {
+  return env.OPTRALIS_DOWNLOADS_DIR?.trim() || path.join(ROOT, 'deploy/downloads');
+}
+
+export function parseOptions(argv, env) {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -140,7 +148,7 @@ function parseOptions(argv, env) {
     version,
     channel,
     targets: TARGETS.filter((target) => targets.includes(target)),
-    out: path.resolve(values.out ?? path.join(ROOT, 'deploy/downloads')),
+    out: path.resolve(values.out ?? defaultDownloadsDir(env)),
     gzip: !values['no-gzip'],
     gzipLevel,
     report: values.report ? path.resolve(values.report) : undefined,
@@ -163,21 +171,6 @@ function checkTools(options) {
         : 'on Debian: apt-get install binutils binutils-aarch64-linux-gnu osslsigncode';
     throw new UsageError(`missing tools: ${missing.join(', ')} (${hint})`);
   }
-}
-
-/** Runs the result where this machine can, and checks the version it reports. */
-function smokeTest(target, file, version) {
-  let command;
-  if (target === hostTarget()) command = [file];
-  else if (target === 'linux-arm64' && hasCommand('qemu-aarch64')) {
-    if (!fs.existsSync('/usr/aarch64-linux-gnu')) return false;
-    command = ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu', file];
-  } else return false;
-  const printed = JSON.parse(run(command[0], [...command.slice(1), 'version', '--json']));
-  if (printed.version !== version) {
-    throw new Error(`${path.basename(file)} reports version ${printed.version}, not ${version}`);
-  }
-  return true;
 }
 
 async function buildTarget({ target, options, workDir, blobs, marker }) {
@@ -211,9 +204,7 @@ async function buildTarget({ target, options, workDir, blobs, marker }) {
     fs.rmSync(unsigned);
   }
 
-  if (!carriesBuild(file, marker)) {
-    throw new Error(`${filename} does not carry this build's bundle; refusing stale output`);
-  }
+  refuseForeignBundle(file, marker);
   if (target === 'windows-amd64') {
     const resources = readWindowsResources(fs.readFileSync(file));
     if (
@@ -223,7 +214,8 @@ async function buildTarget({ target, options, workDir, blobs, marker }) {
       throw new Error(`${filename} lost its Windows resources while the agent was injected`);
     }
   }
-  if (smokeTest(target, file, options.version)) step(`runs and reports ${options.version}`);
+  if (checkReportedVersion(target, file, options.version))
+    step(`runs and reports ${options.version}`);
 
   const bytes = fs.statSync(file).size;
   const sha256 = await sha256File(file);
@@ -253,7 +245,12 @@ async function publish(options, built, buildTime) {
   const metadata = {};
   if (linux.length > 0) {
     metadata.linux = path.join(dir, 'metadata-linux.json');
-    writeJson(metadata.linux, linuxMetadata({ ...common, built: linux }));
+    const merged = mergeLinuxMetadata(
+      readJsonIfPresent(metadata.linux),
+      linuxMetadata({ ...common, built: linux }),
+      entryStillPresent(dir),
+    );
+    writeJson(metadata.linux, merged);
   }
   const windows = built.find((entry) => entry.target === 'windows-amd64');
   if (windows) {

@@ -1,4 +1,5 @@
-# Builds the Windows agent executable and metadata-windows.json into deploy\downloads\{channel}\.
+# Builds the Windows agent executable and metadata-windows.json into $env:OPTRALIS_DOWNLOADS_DIR\{channel}\
+# (default deploy\downloads\{channel}\).
 # A thin wrapper: the build itself is scripts/build-agent.mjs. Needs Node.js 20.19 or newer,
 # `npm ci` done in the repository, and osslsigncode on the PATH (tar.exe ships with Windows).
 #   .\scripts\build-agent.ps1 -Version 1.0.0 -Channel beta

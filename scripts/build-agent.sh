@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Linux agent executables (amd64 and arm64) and metadata-linux.json into
-# deploy/downloads/{channel}/; --windows adds the Windows executable and metadata-windows.json.
+# $OPTRALIS_DOWNLOADS_DIR/{channel}/ (default deploy/downloads); --windows adds the Windows
+# executable and metadata-windows.json.
 # A thin wrapper: the build itself is scripts/build-agent.mjs.
 set -euo pipefail
 

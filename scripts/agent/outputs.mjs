@@ -56,6 +56,40 @@ export function linuxMetadata({ version, channel, buildTime, built }) {
   return { version, channel, platform: 'linux', architectures, build_time: buildTime };
 }
 
+/**
+ * The Linux metadata to write when a channel already has some: building one architecture of the
+ * version already published keeps the other architecture's entry (whose file is still there, at
+ * its recorded size); another version replaces the whole file.
+ */
+export function mergeLinuxMetadata(previous, next, stillPresent) {
+  if (!previous || previous.version !== next.version || previous.channel !== next.channel) {
+    return next;
+  }
+  const kept = Object.entries(previous.architectures ?? {}).filter(
+    ([arch, entry]) => !(arch in next.architectures) && stillPresent(entry),
+  );
+  return { ...next, architectures: { ...Object.fromEntries(kept), ...next.architectures } };
+}
+
+/** Whether a metadata entry's file is in `dir` (by its plain name) at its recorded size. */
+export function entryStillPresent(dir) {
+  return (entry) => {
+    const name = entry?.filename;
+    if (typeof name !== 'string' || path.basename(name) !== name) return false;
+    const stat = fs.statSync(path.join(dir, name), { throwIfNoEntry: false });
+    return stat?.isFile() === true && stat.size === entry.file_size_bytes;
+  };
+}
+
+/** A metadata file as JSON, or undefined when there is none or it cannot be read as JSON. */
+export function readJsonIfPresent(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** `metadata-windows.json` in the specification's format. */
 export function windowsMetadata({ version, channel, buildTime, entry }) {
   return {

@@ -36,11 +36,9 @@ function deploy(args: string[], failing: string[] = []) {
 }
 
 describe('scripts/deploy.sh', () => {
-  it('is shellcheck clean, like init-agent-ca.sh', () => {
-    const result = spawnSync('shellcheck', ['scripts/deploy.sh', 'scripts/init-agent-ca.sh'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
+  it('is shellcheck clean, like init-agent-ca.sh and build-agent.sh', () => {
+    const scripts = ['scripts/deploy.sh', 'scripts/init-agent-ca.sh', 'scripts/build-agent.sh'];
+    const result = spawnSync('shellcheck', scripts, { cwd: REPO_ROOT, encoding: 'utf8' });
     expect(result.status, result.stdout).toBe(0);
   });
 

@@ -38,6 +38,14 @@ describe('the agent executables for other platforms, run on this machine', () =>
     expect(result.stdout).toBe('optralis-agent 1.0.0 linux/arm64\n');
   });
 
+  it('linux-arm64 is stripped of its symbol table, like linux-amd64', () => {
+    const file = fs.readFileSync(build.files['linux-arm64']);
+    // An ELF for AArch64 (e_machine 183): the official Node.js it starts from carries a .symtab,
+    // which only a strip that reads AArch64 files removes.
+    expect(file.readUInt16LE(18)).toBe(183);
+    expect(file.includes(Buffer.from('.symtab\0'))).toBe(false);
+  });
+
   it('the metadata files describe both executables exactly', () => {
     const linuxFile = build.metadata.linux as string;
     const linux = parseLinuxReleaseMetadata(fs.readFileSync(linuxFile), linuxFile);

@@ -5,6 +5,7 @@ import {
   type AgentConfig,
   type BootstrapRequestInput,
   bootstrapResponseSchema,
+  DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
   RELEASE_KEY_FILE,
   type ReleaseKeyInfo,
 } from '@optralis/protocol';
@@ -140,7 +141,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     releaseKey,
     config: {
       api_url: answer.api_url,
-      interval: options.interval ?? 10,
+      interval: options.interval ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
       public_url: answer.public_url,
       channel: answer.channel === 'beta' ? 'beta' : 'stable',
       client_id: answer.client_id,
@@ -265,7 +266,7 @@ export async function enrollFromPayload(
     releaseKey: payload.releaseKey,
     config: {
       api_url: config.api_url,
-      interval: 10,
+      interval: DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
       public_url: config.public_url,
       channel: config.channel,
       client_id: config.client_id,

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { channelSchema } from './platform';
 
+/** Seconds between heartbeats when `config.json` does not say (the specification's default). */
+export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 10;
+
 /**
  * `config.json` of an installed agent, in the format of the specification. Only `api_url` is
  * required; the certificate paths are used only when `mtls_enabled` is true.
  */
 export const agentConfigSchema = z.object({
   api_url: z.string().url().max(2048),
-  interval: z.number().int().min(1).max(86_400).default(10),
+  interval: z.number().int().min(1).max(86_400).default(DEFAULT_HEARTBEAT_INTERVAL_SECONDS),
   mtls_enabled: z.boolean().default(false),
   mtls_cert_path: z.string().max(4096).optional(),
   mtls_key_path: z.string().max(4096).optional(),

@@ -59,6 +59,22 @@ describe('GET /downloads/{channel}/{file}', () => {
     expect(refused.body.equals(file)).toBe(true);
   });
 
+  it('sends the file itself when its .gz is older, as after a rebuild that left an old .gz', async () => {
+    const stable = path.join(server.config.downloadsDir, 'stable');
+    const rebuilt = 'optralis-agent-linux-arm64-v1.2.0';
+    const fresh = Buffer.alloc(200_000, 'n');
+    fs.writeFileSync(path.join(stable, rebuilt), fresh);
+    fs.writeFileSync(path.join(stable, `${rebuilt}.gz`), zlib.gzipSync(Buffer.from('old build')));
+    const minuteAgo = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(stable, `${rebuilt}.gz`), minuteAgo, minuteAgo);
+
+    const answer = await get(`${base}/stable/${rebuilt}`, { 'accept-encoding': 'gzip' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-encoding']).toBeUndefined();
+    expect(answer.headers['content-length']).toBe(String(fresh.length));
+    expect(answer.body.equals(fresh)).toBe(true);
+  });
+
   it('resumes with a byte range of the original bytes, even when gzip is accepted', async () => {
     const answer = await get(`${base}/stable/${NAME}`, {
       range: 'bytes=123456-',
