@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inputMessage, isInputRequest } from './input';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -38,23 +39,43 @@ export function runLoad<T>(file: string, input: unknown, timeoutMs = 600_000): P
   return startLoad<T>(file, input, timeoutMs).result;
 }
 
+/** Forks a file of bench/load, answers its request for input, and hands on its first message. */
+function forkHelper(
+  file: string,
+  input: unknown,
+  onFirst: (message: unknown) => void,
+): ChildProcess {
+  const child = fork(path.join(ROOT, 'bench/load', file), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let delivered = false;
+  child.on('message', (message) => {
+    if (isInputRequest(message)) {
+      child.send(inputMessage(input));
+    } else if (!delivered) {
+      delivered = true;
+      onFirst(message);
+    }
+  });
+  return child;
+}
+
 /** Like `runLoad`, with a way to tell the generator to finish early (`stop()`). */
 export function startLoad<T>(
   file: string,
   input: unknown,
   timeoutMs = 600_000,
 ): { result: Promise<T>; stop(): void } {
-  const child = fork(path.join(ROOT, 'bench/load', file), [JSON.stringify(input)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  let answered = false;
+  let answer: (message: T) => void = () => {};
+  const child = forkHelper(file, input, (message) => {
+    answered = true;
+    answer(message as T);
   });
   const result = new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    let answered = false;
-    child.once('message', (message) => {
-      answered = true;
-      resolve(message as T);
-    });
+    answer = resolve;
     child.once('exit', (code) => {
       clearTimeout(timer);
       if (!answered) reject(new Error(`load generator ${file} exited (${code}) without a result`));
@@ -199,12 +220,10 @@ export async function startBackground<T>(
   file: string,
   input: unknown,
 ): Promise<{ message: T; pid: number; stop(): Promise<void> }> {
-  const child = fork(path.join(ROOT, 'bench/load', file), [JSON.stringify(input)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  let answer: (message: T) => void = () => {};
+  const child = forkHelper(file, input, (value) => answer(value as T));
   const message = await new Promise<T>((resolve, reject) => {
-    child.once('message', (value) => resolve(value as T));
+    answer = resolve;
     child.once('exit', (code) => reject(new Error(`${file} exited (${code})`)));
   });
   return {

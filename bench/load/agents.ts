@@ -1,6 +1,7 @@
 // Load generator: many agents in one process, each with the agent's own transport (one kept
 // connection, TLS sessions cached), sending a heartbeat every `intervalMs` until told to stop.
 import { AgentTransport } from '../../packages/agent/src/transport';
+import { readInput } from '../lib/input';
 
 interface Input {
   url: string;
@@ -10,7 +11,7 @@ interface Input {
   durationMs: number;
 }
 
-const input = JSON.parse(process.argv[2] ?? '{}') as Input;
+const input = await readInput<Input>();
 const body = { version: '1.0.0', platform: 'linux', arch: 'amd64', uptime_seconds: 1 };
 const statuses: Record<string, number> = {};
 let stopAt = Date.now() + input.durationMs;

@@ -6,13 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { issueServerCertificate, loadCa } from '../../packages/server/src/ca';
+import { readInput } from '../lib/input';
 
 interface Input {
   caDir: string;
   framework?: 'node' | 'fastify';
 }
 
-const input = JSON.parse(process.argv[2] ?? '{}') as Input;
+const input = await readInput<Input>();
 const ca = await loadCa(input.caDir);
 const tlsPair = await issueServerCertificate(ca, ['localhost', '127.0.0.1'], {
   now: new Date(),

@@ -1,6 +1,7 @@
 // Load generator: POST /api/public/bootstrap with fresh CSRs at a fixed concurrency.
 import { performance } from 'node:perf_hooks';
 import { createKeyAndRequest } from '../../packages/agent/src/crypto';
+import { readInput } from '../lib/input';
 
 interface Input {
   url: string;
@@ -10,7 +11,7 @@ interface Input {
   prefix: string;
 }
 
-const input = JSON.parse(process.argv[2] ?? '{}') as Input;
+const input = await readInput<Input>();
 
 // Keys and CSRs are made before the clock starts: only the server's work is timed.
 const requests: string[] = [];

@@ -2,6 +2,7 @@
 // and thrown away. Reports the bytes, the time and the statuses.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { readInput } from '../lib/input';
 
 interface Input {
   url: string;
@@ -10,7 +11,7 @@ interface Input {
   concurrency: number;
 }
 
-const input = JSON.parse(process.argv[2] ?? '{}') as Input;
+const input = await readInput<Input>();
 
 function download(): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
+import { readInput } from '../lib/input';
 
 export interface HeartbeatLoad {
   url: string;
@@ -15,7 +16,7 @@ export interface HeartbeatLoad {
   bodyBytes: number;
 }
 
-const input = JSON.parse(process.argv[2] ?? '{}') as HeartbeatLoad;
+const input = await readInput<HeartbeatLoad>();
 const target = new URL(input.url);
 
 /** A realistic heartbeat padded to about `size` bytes of JSON, gzip-compressed. */

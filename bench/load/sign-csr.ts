@@ -7,9 +7,10 @@ import {
   loadCa,
   readCertificateRequest,
 } from '../../packages/server/src/ca';
+import { readInput } from '../lib/input';
 import { scratchDir } from '../lib/processes';
 
-const { count } = JSON.parse(process.argv[2] ?? '{}') as { count: number };
+const { count } = await readInput<{ count: number }>();
 const dir = scratchDir('bare-ca');
 await initCa(dir);
 const ca = await loadCa(dir);

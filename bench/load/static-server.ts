@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readInput } from '../lib/input';
 
-const { file } = JSON.parse(process.argv[2] ?? '{}') as { file: string };
+const { file } = await readInput<{ file: string }>();
 const size = fs.statSync(file).size;
 const READ_CHUNK_BYTES = 256 * 1024;
 
