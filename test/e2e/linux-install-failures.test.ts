@@ -155,7 +155,8 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     }
   });
 
-  it('stops before any download on a machine the agent does not run on, saying why', async () => {
+  /** The environment in which `uname -m` says `machine` and `getconf LONG_BIT` says `bits`. */
+  function fakeMachine(machine: string, bits: string): Record<string, string> {
     const fakes = tempDir('fake-bin');
     fs.writeFileSync(
       `${fakes}/uname`,
@@ -163,13 +164,12 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
       { mode: 0o755 },
     );
     fs.writeFileSync(`${fakes}/getconf`, '#!/bin/sh\necho "$FAKE_BITS"\n', { mode: 0o755 });
+    return { PATH: `${fakes}:${process.env.PATH}`, FAKE_MACHINE: machine, FAKE_BITS: bits };
+  }
+
+  it('stops before any download on a machine the agent does not run on, saying why', async () => {
     const { token } = await newToken();
     const file = tokenFile(token);
-    const env = (machine: string, bits: string) => ({
-      PATH: `${fakes}:${process.env.PATH}`,
-      FAKE_MACHINE: machine,
-      FAKE_BITS: bits,
-    });
 
     const cases: [string, string, string][] = [
       [
@@ -187,7 +187,7 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
       const result = await install(
         root,
         `--token-file ${q(file)} --no-service`,
-        env(machine, bits),
+        fakeMachine(machine, bits),
       );
       expect(result.code, machine).toBe(1);
       expect(result.stderr).toContain(message);
@@ -208,6 +208,36 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     expect(result.stderr).toContain(
       'this installer is for arm64 machines and this one is amd64 (x86_64)',
     );
+  });
+
+  it('without the GNU C library (musl, as on Alpine) it names what to add and changes nothing', async () => {
+    // This host is amd64 (the suite installs the amd64 build on it): said to be aarch64, it has
+    // no GNU C library for that machine, as a musl-only system has none for its own. Its arm64
+    // cross libraries, if any, live under /usr/aarch64-linux-gnu, where no program looks.
+    const loader = 'ld-linux-aarch64.so.1';
+    for (const dir of ['/lib64', '/lib', '/usr/lib64']) {
+      expect(fs.existsSync(`${dir}/${loader}`), `${dir}/${loader} on this host`).toBe(false);
+    }
+    const { clientId, token, tokenId } = await newToken();
+    const root = tempDir('root');
+    const result = await install(
+      root,
+      `--token-file ${q(tokenFile(token))} --no-service`,
+      fakeMachine('aarch64', '64'),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `the agent needs the GNU C library (${loader}), which this system does not have`,
+    );
+    // gcompat alone is not enough: the agent also loads the C++ runtime (readelf -d).
+    expect(result.stderr).toContain('(libstdc++.so.6, libgcc_s.so.1)');
+    expect(result.stderr).toContain(
+      'on Alpine, apk add gcompat libstdc++ libgcc, then run the installer again',
+    );
+    expect(result.stderr).toContain('nothing was changed on this machine');
+    expect(result.stdout).not.toContain('Reading the stable release');
+    expect(fs.readdirSync(root)).toEqual([]);
+    expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(0);
   });
 
   it('refuses a download whose SHA-256 is not the published one, spending no token', async () => {
