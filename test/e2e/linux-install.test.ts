@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../packages/server/src/auth/store';
@@ -299,6 +301,48 @@ describe('installing the agent on Linux with the scripts the server serves', () 
       expect(once.code, once.stderr).toBe(0);
     } finally {
       await demo.stop();
+    }
+  });
+
+  it('a saved install.sh enrolls with the server --url names, not the one it was saved from', async () => {
+    // The server the copy came from still answers, and is never asked anything.
+    const asked: string[] = [];
+    const elsewhere = http.createServer((request, response) => {
+      asked.push(request.url ?? '');
+      response.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const { port } = elsewhere.address() as AddressInfo;
+    try {
+      const served = await (await fetch(`${server.publicUrl}/install.sh`)).text();
+      const line = /^( *SERVER_URL=)'[^']*'$/m;
+      expect(served).toMatch(line);
+      const script = path.join(tempDir('download'), 'install.sh');
+      fs.writeFileSync(script, served.replace(line, `$1'http://127.0.0.1:${port}'`));
+      const { clientId, token, tokenId } = await newClient('Given URL');
+      const root = tempDir('root');
+
+      const installed = await sh(
+        `bash ${q(script)} --url ${server.publicUrl} --token-file ${q(tokenFile(token))} --root ${root} --no-service`,
+      );
+      expect(installed.code, installed.stderr).toBe(0);
+      expect(installed.stdout).toContain(`server ${server.publicUrl}`);
+      expect(installed.stdout).toContain(`Enrolling this machine with ${server.publicUrl}`);
+      const config = installedConfig(root);
+      expect(config).toMatchObject({
+        public_url: server.publicUrl,
+        api_url: server.agentApiUrl,
+        client_id: clientId,
+      });
+      expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(1);
+      const once = await sh(
+        `${root}/usr/local/bin/optralis-agent run --once --config-dir ${root}/etc/optralis-agent`,
+      );
+      expect(once.code, once.stderr).toBe(0);
+      await heartbeatArrives(clientId, config.machine_id);
+      expect(asked).toEqual([]);
+    } finally {
+      await new Promise((resolve) => elsewhere.close(resolve));
     }
   });
 
