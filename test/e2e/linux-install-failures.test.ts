@@ -14,6 +14,7 @@ import {
   FAKE_SYSTEMCTL,
   type FakeSystemd,
   fakeSystemd,
+  inMountNamespace,
   q,
   sh,
   snapshot,
@@ -208,6 +209,74 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     expect(result.stderr).toContain(
       'this installer is for arm64 machines and this one is amd64 (x86_64)',
     );
+  });
+
+  it('reads x86_64 and amd64 as amd64, aarch64 and arm64 as arm64, and installs that build', async () => {
+    const { clientId, token, tokenId } = await newToken(10);
+    const file = tokenFile(token);
+    for (const machine of ['x86_64', 'amd64']) {
+      const root = tempDir('root');
+      const result = await install(
+        root,
+        `--token-file ${q(file)} --no-service`,
+        fakeMachine(machine, '64'),
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('Optralis agent installer: linux/amd64');
+      expect(result.stdout).toContain('Downloading optralis-agent 1.0.0 for linux/amd64');
+      expect(sha256(fs.readFileSync(`${root}/usr/local/bin/optralis-agent`))).toBe(
+        sha256(fs.readFileSync(build.files['linux-amd64'])),
+      );
+    }
+    expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(2);
+
+    // An arm64 machine has the GNU C loader for arm64; this amd64 host is shown one, a stand-in
+    // file (the installer only looks for it), in a copy of /lib64 mounted for the one run.
+    const lib64 = tempDir('lib64');
+    for (const name of fs.readdirSync('/lib64')) {
+      fs.symlinkSync(fs.realpathSync(`/lib64/${name}`), `${lib64}/${name}`);
+    }
+    fs.writeFileSync(`${lib64}/ld-linux-aarch64.so.1`, '');
+    const onArm = (root: string, machine: string) =>
+      sh(
+        inMountNamespace(
+          `mount --bind ${q(lib64)} /lib64`,
+          `curl -fsSL ${server.publicUrl}/install.sh | bash -s -- --root ${root} --token-file ${q(file)} --no-service`,
+        ),
+        fakeMachine(machine, '64'),
+      );
+
+    // Nothing published for arm64 yet: the installer says so, having asked for that build only.
+    for (const machine of ['aarch64', 'arm64']) {
+      const root = tempDir('root');
+      const result = await onArm(root, machine);
+      expect(result.code, machine).toBe(1);
+      expect(result.stdout).toContain('Optralis agent installer: linux/arm64');
+      expect(result.stderr).toContain(
+        `the stable channel of ${server.publicUrl} has no build for linux/arm64 yet`,
+      );
+      expect(result.stderr).toContain('nothing was changed on this machine');
+      expect(fs.readdirSync(root)).toEqual([]);
+    }
+
+    // Once an arm64 build is published, that is the one installed. This host cannot run arm64
+    // code, so the published "build" hands over to the amd64 agent.
+    const arm = Buffer.from(`#!/bin/sh\nexec ${q(build.files['linux-amd64'])} "$@"\n`);
+    const name = 'optralis-agent-linux-arm64-v1.0.0';
+    fs.writeFileSync(path.join(downloads, 'stable', name), arm);
+    const published = JSON.parse(metadata);
+    published.architectures.arm64 = {
+      filename: name,
+      checksum_sha256: sha256(arm),
+      file_size_bytes: arm.length,
+    };
+    fs.writeFileSync(metadataFile, JSON.stringify(published));
+    const root = tempDir('root');
+    const result = await onArm(root, 'aarch64');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Downloading optralis-agent 1.0.0 for linux/arm64');
+    expect(fs.readFileSync(`${root}/usr/local/bin/optralis-agent`)).toEqual(arm);
+    expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(3);
   });
 
   it('without the GNU C library (musl, as on Alpine) it names what to add and changes nothing', async () => {
