@@ -250,6 +250,17 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     const systemd = systemdFor(root);
     const installed = await sh(`${q(script)} --root ${root}`, systemd.env);
     expect(installed.code, installed.stderr).toBe(0);
+    // The machine's private key is written to its file and shown nowhere: neither the PEM, nor
+    // any line of its body, nor the base64 the script carries it in.
+    const output = `${installed.stdout}${installed.stderr}`;
+    const key = Buffer.from(settings.EMBEDDED_KEY ?? '', 'base64').toString();
+    const body = key.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
+    expect(key).toContain('PRIVATE KEY-----');
+    expect(body.length).toBeGreaterThan(0);
+    expect(output).not.toContain('PRIVATE KEY');
+    for (const line of body) expect(output).not.toContain(line);
+    expect(output).not.toContain((settings.EMBEDDED_KEY ?? '').slice(0, 40));
+    expect(fs.readFileSync(`${root}/etc/optralis-agent/client.key`, 'utf8')).toBe(key);
     expect(installedConfig(root)).toMatchObject({
       machine_id: machineId,
       client_id: clientId,
