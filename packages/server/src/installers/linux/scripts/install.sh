@@ -229,6 +229,8 @@ service_manager() {
   "${OPTRALIS_SYSTEMCTL:-systemctl}" "$@"
 }
 
+# systemd's own test (sd_booted(3)): it makes /run/systemd/system when it boots as process 1.
+# This machine's /run even with --root: the service is linked into this machine's systemd.
 systemd_running() {
   if [ -n "${OPTRALIS_SYSTEMCTL:-}" ]; then return 0; fi
   [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1
