@@ -14,6 +14,7 @@ import {
   FAKE_SYSTEMCTL,
   type FakeSystemd,
   fakeSystemd,
+  inMountNamespace,
   q,
   sh,
   snapshot,
@@ -155,7 +156,8 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     }
   });
 
-  it('stops before any download on a machine the agent does not run on, saying why', async () => {
+  /** The environment in which `uname -m` says `machine` and `getconf LONG_BIT` says `bits`. */
+  function fakeMachine(machine: string, bits: string): Record<string, string> {
     const fakes = tempDir('fake-bin');
     fs.writeFileSync(
       `${fakes}/uname`,
@@ -163,13 +165,12 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
       { mode: 0o755 },
     );
     fs.writeFileSync(`${fakes}/getconf`, '#!/bin/sh\necho "$FAKE_BITS"\n', { mode: 0o755 });
+    return { PATH: `${fakes}:${process.env.PATH}`, FAKE_MACHINE: machine, FAKE_BITS: bits };
+  }
+
+  it('stops before any download on a machine the agent does not run on, saying why', async () => {
     const { token } = await newToken();
     const file = tokenFile(token);
-    const env = (machine: string, bits: string) => ({
-      PATH: `${fakes}:${process.env.PATH}`,
-      FAKE_MACHINE: machine,
-      FAKE_BITS: bits,
-    });
 
     const cases: [string, string, string][] = [
       [
@@ -187,7 +188,7 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
       const result = await install(
         root,
         `--token-file ${q(file)} --no-service`,
-        env(machine, bits),
+        fakeMachine(machine, bits),
       );
       expect(result.code, machine).toBe(1);
       expect(result.stderr).toContain(message);
@@ -208,6 +209,104 @@ describe('what the Linux installer refuses, and what it leaves behind then', () 
     expect(result.stderr).toContain(
       'this installer is for arm64 machines and this one is amd64 (x86_64)',
     );
+  });
+
+  it('reads x86_64 and amd64 as amd64, aarch64 and arm64 as arm64, and installs that build', async () => {
+    const { clientId, token, tokenId } = await newToken(10);
+    const file = tokenFile(token);
+    for (const machine of ['x86_64', 'amd64']) {
+      const root = tempDir('root');
+      const result = await install(
+        root,
+        `--token-file ${q(file)} --no-service`,
+        fakeMachine(machine, '64'),
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('Optralis agent installer: linux/amd64');
+      expect(result.stdout).toContain('Downloading optralis-agent 1.0.0 for linux/amd64');
+      expect(sha256(fs.readFileSync(`${root}/usr/local/bin/optralis-agent`))).toBe(
+        sha256(fs.readFileSync(build.files['linux-amd64'])),
+      );
+    }
+    expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(2);
+
+    // An arm64 machine has the GNU C loader for arm64; this amd64 host is shown one, a stand-in
+    // file (the installer only looks for it), in a copy of /lib64 mounted for the one run.
+    const lib64 = tempDir('lib64');
+    for (const name of fs.readdirSync('/lib64')) {
+      fs.symlinkSync(fs.realpathSync(`/lib64/${name}`), `${lib64}/${name}`);
+    }
+    fs.writeFileSync(`${lib64}/ld-linux-aarch64.so.1`, '');
+    const onArm = (root: string, machine: string) =>
+      sh(
+        inMountNamespace(
+          `mount --bind ${q(lib64)} /lib64`,
+          `curl -fsSL ${server.publicUrl}/install.sh | bash -s -- --root ${root} --token-file ${q(file)} --no-service`,
+        ),
+        fakeMachine(machine, '64'),
+      );
+
+    // Nothing published for arm64 yet: the installer says so, having asked for that build only.
+    for (const machine of ['aarch64', 'arm64']) {
+      const root = tempDir('root');
+      const result = await onArm(root, machine);
+      expect(result.code, machine).toBe(1);
+      expect(result.stdout).toContain('Optralis agent installer: linux/arm64');
+      expect(result.stderr).toContain(
+        `the stable channel of ${server.publicUrl} has no build for linux/arm64 yet`,
+      );
+      expect(result.stderr).toContain('nothing was changed on this machine');
+      expect(fs.readdirSync(root)).toEqual([]);
+    }
+
+    // Once an arm64 build is published, that is the one installed. This host cannot run arm64
+    // code, so the published "build" hands over to the amd64 agent.
+    const arm = Buffer.from(`#!/bin/sh\nexec ${q(build.files['linux-amd64'])} "$@"\n`);
+    const name = 'optralis-agent-linux-arm64-v1.0.0';
+    fs.writeFileSync(path.join(downloads, 'stable', name), arm);
+    const published = JSON.parse(metadata);
+    published.architectures.arm64 = {
+      filename: name,
+      checksum_sha256: sha256(arm),
+      file_size_bytes: arm.length,
+    };
+    fs.writeFileSync(metadataFile, JSON.stringify(published));
+    const root = tempDir('root');
+    const result = await onArm(root, 'aarch64');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Downloading optralis-agent 1.0.0 for linux/arm64');
+    expect(fs.readFileSync(`${root}/usr/local/bin/optralis-agent`)).toEqual(arm);
+    expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(3);
+  });
+
+  it('without the GNU C library (musl, as on Alpine) it names what to add and changes nothing', async () => {
+    // This host is amd64 (the suite installs the amd64 build on it): said to be aarch64, it has
+    // no GNU C library for that machine, as a musl-only system has none for its own. Its arm64
+    // cross libraries, if any, live under /usr/aarch64-linux-gnu, where no program looks.
+    const loader = 'ld-linux-aarch64.so.1';
+    for (const dir of ['/lib64', '/lib', '/usr/lib64']) {
+      expect(fs.existsSync(`${dir}/${loader}`), `${dir}/${loader} on this host`).toBe(false);
+    }
+    const { clientId, token, tokenId } = await newToken();
+    const root = tempDir('root');
+    const result = await install(
+      root,
+      `--token-file ${q(tokenFile(token))} --no-service`,
+      fakeMachine('aarch64', '64'),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `the agent needs the GNU C library (${loader}), which this system does not have`,
+    );
+    // gcompat alone is not enough: the agent also loads the C++ runtime (readelf -d).
+    expect(result.stderr).toContain('(libstdc++.so.6, libgcc_s.so.1)');
+    expect(result.stderr).toContain(
+      'on Alpine, apk add gcompat libstdc++ libgcc, then run the installer again',
+    );
+    expect(result.stderr).toContain('nothing was changed on this machine');
+    expect(result.stdout).not.toContain('Reading the stable release');
+    expect(fs.readdirSync(root)).toEqual([]);
+    expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(0);
   });
 
   it('refuses a download whose SHA-256 is not the published one, spending no token', async () => {

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../packages/server/src/auth/store';
@@ -11,6 +13,7 @@ import { type AgentBuild, ensureAgentBuild } from '../support/agent-build';
 import {
   type FakeSystemd,
   fakeSystemd,
+  inMountNamespace,
   modeOf,
   q,
   sh,
@@ -248,6 +251,17 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     const systemd = systemdFor(root);
     const installed = await sh(`${q(script)} --root ${root}`, systemd.env);
     expect(installed.code, installed.stderr).toBe(0);
+    // The machine's private key is written to its file and shown nowhere: neither the PEM, nor
+    // any line of its body, nor the base64 the script carries it in.
+    const output = `${installed.stdout}${installed.stderr}`;
+    const key = Buffer.from(settings.EMBEDDED_KEY ?? '', 'base64').toString();
+    const body = key.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
+    expect(key).toContain('PRIVATE KEY-----');
+    expect(body.length).toBeGreaterThan(0);
+    expect(output).not.toContain('PRIVATE KEY');
+    for (const line of body) expect(output).not.toContain(line);
+    expect(output).not.toContain((settings.EMBEDDED_KEY ?? '').slice(0, 40));
+    expect(fs.readFileSync(`${root}/etc/optralis-agent/client.key`, 'utf8')).toBe(key);
     expect(installedConfig(root)).toMatchObject({
       machine_id: machineId,
       client_id: clientId,
@@ -302,14 +316,61 @@ describe('installing the agent on Linux with the scripts the server serves', () 
     }
   });
 
+  it('a saved install.sh enrolls with the server --url names, not the one it was saved from', async () => {
+    // The server the copy came from still answers, and is never asked anything.
+    const asked: string[] = [];
+    const elsewhere = http.createServer((request, response) => {
+      asked.push(request.url ?? '');
+      response.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const { port } = elsewhere.address() as AddressInfo;
+    try {
+      const served = await (await fetch(`${server.publicUrl}/install.sh`)).text();
+      const line = /^( *SERVER_URL=)'[^']*'$/m;
+      expect(served).toMatch(line);
+      const script = path.join(tempDir('download'), 'install.sh');
+      fs.writeFileSync(script, served.replace(line, `$1'http://127.0.0.1:${port}'`));
+      const { clientId, token, tokenId } = await newClient('Given URL');
+      const root = tempDir('root');
+
+      const installed = await sh(
+        `bash ${q(script)} --url ${server.publicUrl} --token-file ${q(tokenFile(token))} --root ${root} --no-service`,
+      );
+      expect(installed.code, installed.stderr).toBe(0);
+      expect(installed.stdout).toContain(`server ${server.publicUrl}`);
+      expect(installed.stdout).toContain(`Enrolling this machine with ${server.publicUrl}`);
+      const config = installedConfig(root);
+      expect(config).toMatchObject({
+        public_url: server.publicUrl,
+        api_url: server.agentApiUrl,
+        client_id: clientId,
+      });
+      expect((await findToken(server.ctx.db, tokenId, clientId))?.usage_count).toBe(1);
+      const once = await sh(
+        `${root}/usr/local/bin/optralis-agent run --once --config-dir ${root}/etc/optralis-agent`,
+      );
+      expect(once.code, once.stderr).toBe(0);
+      await heartbeatArrives(clientId, config.machine_id);
+      expect(asked).toEqual([]);
+    } finally {
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
+  });
+
   it('installs without a service with --no-service, and refuses to go on without systemd', async () => {
     const { clientId, token, tokenId } = await newClient('No systemd');
     const root = tempDir('root');
     const url = server.publicUrl;
     const file = tokenFile(token);
 
+    // A machine where systemd is not process 1, whatever runs this test: the run sees an empty
+    // /run, without the /run/systemd/system that systemd makes at boot (sd_booted(3)).
     const refused = await sh(
-      `curl -fsSL ${url}/install.sh | bash -s -- --token-file ${q(file)} --root ${root}`,
+      inMountNamespace(
+        'mount -t tmpfs tmpfs /run',
+        `curl -fsSL ${url}/install.sh | bash -s -- --token-file ${q(file)} --root ${root}`,
+      ),
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('systemd is not running on this machine');

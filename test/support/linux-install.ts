@@ -29,6 +29,16 @@ export function sh(command: string, env: Record<string, string> = {}): Promise<P
   });
 }
 
+/**
+ * `command`, run by bash in a mount namespace of its own once the mount commands `mounts` ran
+ * there: one run sees a system directory otherwise, and the machine itself is left as it is.
+ * Mounting needs root, as the installer tests have.
+ */
+export function inMountNamespace(mounts: string, command: string): string {
+  const inside = `${mounts} && exec bash -c "$1"`;
+  return `unshare --mount --propagation private bash -c ${q(inside)} - ${q(command)}`;
+}
+
 /** Quotes a value for a bash command line. */
 export function q(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;

@@ -208,8 +208,9 @@ userland_bits() {
   esac
 }
 
-# The agent is linked against the GNU C library: musl-only systems (Alpine Linux) run it only
-# through the gcompat compatibility layer.
+# The agent is linked against the GNU C library and its C++ runtime (readelf -d: libc.so.6,
+# libm, libdl, libpthread, libstdc++.so.6, libgcc_s.so.1). A musl-only system (Alpine Linux)
+# runs it with the gcompat layer plus those two C++ libraries, which gcompat does not bring.
 check_c_library() {
   local loader
   case $ARCH in
@@ -219,7 +220,7 @@ check_c_library() {
   if [ -e "/lib64/$loader" ] || [ -e "/lib/$loader" ] || [ -e "/usr/lib64/$loader" ]; then
     return 0
   fi
-  die "the agent needs the GNU C library ($loader), which this system does not have. A musl-only system such as Alpine Linux is supported only with the glibc compatibility layer: apk add gcompat, then run the installer again"
+  die "the agent needs the GNU C library ($loader), which this system does not have. A musl-only system such as Alpine Linux runs it with the glibc compatibility layer and the C++ runtime (libstdc++.so.6, libgcc_s.so.1): on Alpine, apk add gcompat libstdc++ libgcc, then run the installer again"
 }
 
 # The one place that talks to systemd. OPTRALIS_SYSTEMCTL names a program with systemctl's
@@ -228,6 +229,8 @@ service_manager() {
   "${OPTRALIS_SYSTEMCTL:-systemctl}" "$@"
 }
 
+# systemd's own test (sd_booted(3)): it makes /run/systemd/system when it boots as process 1.
+# This machine's /run even with --root: the service is linked into this machine's systemd.
 systemd_running() {
   if [ -n "${OPTRALIS_SYSTEMCTL:-}" ]; then return 0; fi
   [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1
