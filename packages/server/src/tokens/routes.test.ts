@@ -17,9 +17,14 @@ describe.each(STORES)('the install token API on %s', (store) => {
   let admin: string;
   let reader: string;
   let superAdmin: string;
+  // The server's clock: the real one, unless a test holds it at a moment of its choosing.
+  let heldAt: Date | undefined;
 
   beforeAll(async () => {
-    server = await startServerOn(store, { env: { OPTRALIS_LOGIN_RATE: '0' } });
+    server = await startServerOn(store, {
+      env: { OPTRALIS_LOGIN_RATE: '0' },
+      clock: () => heldAt ?? new Date(),
+    });
     const now = new Date();
     clientId = (await createClient(server.ctx.db, 'Acme', now)).id;
     const password = 'a-long-enough-password';
@@ -183,6 +188,31 @@ describe.each(STORES)('the install token API on %s', (store) => {
     });
     expect(await bootstrap(made.value, 'win-01', 'windows')).toMatchObject({ statusCode: 200 });
     expect((await api('GET', url, reader)).json()).toEqual({ token: null });
+  });
+
+  it('records when a token was last used, and nothing for a refused request', async () => {
+    const made = (await api('POST', '/api/install-tokens', admin, { max_usage: 0 })).json();
+    const lastUsed = async () => {
+      const tokens = (await api('GET', '/api/install-tokens', admin)).json().tokens;
+      return tokens.find((t: { id: string }) => t.id === made.id).last_used_at;
+    };
+    expect(await lastUsed()).toBeNull();
+
+    const refused = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/public/bootstrap',
+      payload: { token: made.token, hostname: 'refused-01', arch: 'sparc' },
+    });
+    expect(refused.json().error.code).toBe('invalid_arch');
+    expect(await lastUsed()).toBeNull();
+
+    heldAt = new Date();
+    try {
+      expect((await bootstrap(made.token, 'used-01')).statusCode).toBe(200);
+      expect(await lastUsed()).toBe(heldAt.toISOString());
+    } finally {
+      heldAt = undefined;
+    }
   });
 
   function bootstrap(token: string, hostname: string, platform = 'linux') {
