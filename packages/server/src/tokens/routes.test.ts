@@ -215,6 +215,43 @@ describe.each(STORES)('the install token API on %s', (store) => {
     }
   });
 
+  it('keeps showing an unlimited Windows token, uses and all, until it expires', async () => {
+    const other = (await createClient(server.ctx.db, 'Unlimited', new Date())).id;
+    const url = `/api/install-tokens/windows/active?client_id=${other}`;
+    const start = new Date();
+    heldAt = start;
+    try {
+      const made = await createInstallToken(server.ctx, {
+        clientId: other,
+        createdBy: 'installer',
+        kind: 'windows_installer',
+        maxUsage: 0,
+      });
+      const expiresAt = new Date(start.getTime() + 24 * 3_600_000).toISOString();
+      expect(made.row.expires_at).toBe(expiresAt);
+      for (const host of ['unl-01', 'unl-02', 'unl-03']) {
+        expect((await bootstrap(made.value, host, 'windows')).statusCode).toBe(200);
+      }
+      expect((await api('GET', url, superAdmin)).json()).toEqual({
+        token: { id: made.row.id, usage_count: 3, max_usage: 0, expires_at: expiresAt },
+      });
+
+      // Sessions last 12 hours: each moment of the token's day gets a session of its own.
+      heldAt = new Date(start.getTime() + 24 * 3_600_000 - 60_000);
+      let session = await login('admin@localhost', 'correct-horse-battery');
+      expect((await api('GET', url, session)).json().token).toMatchObject({
+        id: made.row.id,
+        usage_count: 3,
+      });
+
+      heldAt = new Date(expiresAt);
+      session = await login('admin@localhost', 'correct-horse-battery');
+      expect((await api('GET', url, session)).json()).toEqual({ token: null });
+    } finally {
+      heldAt = undefined;
+    }
+  });
+
   function bootstrap(token: string, hostname: string, platform = 'linux') {
     return server.publicApp.inject({
       method: 'POST',
