@@ -74,6 +74,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** What it printed on standard output so far. */
   output(): string;
+  /** What it printed on standard error (its log) so far. */
+  errors(): string;
   /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -115,6 +117,7 @@ export function startServerProcess(
         agentApiUrl: banner.agent_api_url,
         child,
         output: () => stdout,
+        errors: () => stderr,
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM');
           await exited;

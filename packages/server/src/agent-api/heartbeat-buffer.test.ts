@@ -182,3 +182,51 @@ describe('heartbeats over the agent API', () => {
     }
   });
 });
+
+describe('a heartbeat that reports another platform or architecture', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // No flush runs during the test: what the row shows was written when the heartbeat came.
+    server = await startTestServer({ env: { OPTRALIS_HEARTBEAT_FLUSH_MS: '60000' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  function row(id: string) {
+    return server.ctx.db
+      .selectFrom('machines')
+      .select(['platform', 'arch', 'agent_version'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  }
+
+  it('replaces what the machine enrolled with, at once', async () => {
+    const machine = await enrollTestMachine(server, await newClient(server), 'moved-01');
+    const enrolled = await row(machine.machineId);
+    expect(enrolled.platform).toBe('linux');
+    expect(['amd64', 'arm64']).toContain(enrolled.arch);
+    const other = enrolled.arch === 'amd64' ? 'arm64' : 'amd64';
+
+    const url = `${server.agentApiUrl}/heartbeat`;
+    const beat = { version: '1.0.0', platform: 'linux', arch: other };
+    expect(await agentRequest(url, machine, { body: beat, gzip: true })).toMatchObject({
+      status: 200,
+    });
+    expect(await row(machine.machineId)).toEqual({
+      platform: 'linux',
+      arch: other,
+      agent_version: '1.0.0',
+    });
+
+    const windows = { ...beat, platform: 'windows', arch: enrolled.arch };
+    expect(await agentRequest(url, machine, { body: windows, gzip: true })).toMatchObject({
+      status: 200,
+    });
+    expect(await row(machine.machineId)).toEqual({
+      platform: 'windows',
+      arch: enrolled.arch,
+      agent_version: '1.0.0',
+    });
+  });
+});

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failInserts } from '../../../../test/support/failing-writes';
 import { STORES, startServerOn } from '../../../../test/support/postgres';
 import type { TestServer } from '../../../../test/support/server';
+import { login } from '../../../../test/support/sessions';
 import { createKeyAndRequest } from '../../../agent/src/crypto';
 import { listAudit } from '../audit/store';
 import { x509 } from '../ca';
@@ -186,6 +187,38 @@ describe.each(STORES)('bootstrap rules on %s', (store) => {
       hostname: 'pc-clone',
       existing_hostname: 'pc-compta',
     });
+  });
+
+  it('once the first machine is revoked, its hardware id enrolls under another name', async () => {
+    const made = await token(0);
+    const first = await post({ token: made.value, hostname: 'pc-old', hardware_id: 'hw-moved' });
+    expect(first.statusCode).toBe(200);
+    const firstId: string = first.json().machine_id;
+    const early = await post({ token: made.value, hostname: 'pc-new', hardware_id: 'hw-moved' });
+    expect(early.json().error.code).toBe('clone_suspected');
+
+    const session = await login(server.publicApp, 'admin@localhost', 'correct-horse-battery');
+    const revoked = await server.publicApp.inject({
+      method: 'DELETE',
+      url: `/api/machines/${firstId}`,
+      headers: { authorization: `Bearer ${session}` },
+    });
+    expect(revoked.statusCode).toBe(204);
+
+    const next = await post({ token: made.value, hostname: 'pc-new', hardware_id: 'hw-moved' });
+    expect(next.statusCode).toBe(200);
+    expect(next.json().machine_id).not.toBe(firstId);
+    const machines = await server.ctx.db
+      .selectFrom('machines')
+      .select(['id', 'hostname', 'revoked_at'])
+      .where('hardware_id', '=', 'hw-moved')
+      .orderBy('hostname')
+      .execute();
+    expect(machines).toEqual([
+      { id: next.json().machine_id, hostname: 'pc-new', revoked_at: null },
+      { id: firstId, hostname: 'pc-old', revoked_at: expect.any(String) },
+    ]);
+    expect(await usage(made.row.id)).toBe(2);
   });
 
   it('concurrent first installs of one hardware id make one machine, never a silent twin', async () => {

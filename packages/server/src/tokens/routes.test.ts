@@ -17,9 +17,14 @@ describe.each(STORES)('the install token API on %s', (store) => {
   let admin: string;
   let reader: string;
   let superAdmin: string;
+  // The server's clock: the real one, unless a test holds it at a moment of its choosing.
+  let heldAt: Date | undefined;
 
   beforeAll(async () => {
-    server = await startServerOn(store, { env: { OPTRALIS_LOGIN_RATE: '0' } });
+    server = await startServerOn(store, {
+      env: { OPTRALIS_LOGIN_RATE: '0' },
+      clock: () => heldAt ?? new Date(),
+    });
     const now = new Date();
     clientId = (await createClient(server.ctx.db, 'Acme', now)).id;
     const password = 'a-long-enough-password';
@@ -183,6 +188,68 @@ describe.each(STORES)('the install token API on %s', (store) => {
     });
     expect(await bootstrap(made.value, 'win-01', 'windows')).toMatchObject({ statusCode: 200 });
     expect((await api('GET', url, reader)).json()).toEqual({ token: null });
+  });
+
+  it('records when a token was last used, and nothing for a refused request', async () => {
+    const made = (await api('POST', '/api/install-tokens', admin, { max_usage: 0 })).json();
+    const lastUsed = async () => {
+      const tokens = (await api('GET', '/api/install-tokens', admin)).json().tokens;
+      return tokens.find((t: { id: string }) => t.id === made.id).last_used_at;
+    };
+    expect(await lastUsed()).toBeNull();
+
+    const refused = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/public/bootstrap',
+      payload: { token: made.token, hostname: 'refused-01', arch: 'sparc' },
+    });
+    expect(refused.json().error.code).toBe('invalid_arch');
+    expect(await lastUsed()).toBeNull();
+
+    heldAt = new Date();
+    try {
+      expect((await bootstrap(made.token, 'used-01')).statusCode).toBe(200);
+      expect(await lastUsed()).toBe(heldAt.toISOString());
+    } finally {
+      heldAt = undefined;
+    }
+  });
+
+  it('keeps showing an unlimited Windows token, uses and all, until it expires', async () => {
+    const other = (await createClient(server.ctx.db, 'Unlimited', new Date())).id;
+    const url = `/api/install-tokens/windows/active?client_id=${other}`;
+    const start = new Date();
+    heldAt = start;
+    try {
+      const made = await createInstallToken(server.ctx, {
+        clientId: other,
+        createdBy: 'installer',
+        kind: 'windows_installer',
+        maxUsage: 0,
+      });
+      const expiresAt = new Date(start.getTime() + 24 * 3_600_000).toISOString();
+      expect(made.row.expires_at).toBe(expiresAt);
+      for (const host of ['unl-01', 'unl-02', 'unl-03']) {
+        expect((await bootstrap(made.value, host, 'windows')).statusCode).toBe(200);
+      }
+      expect((await api('GET', url, superAdmin)).json()).toEqual({
+        token: { id: made.row.id, usage_count: 3, max_usage: 0, expires_at: expiresAt },
+      });
+
+      // Sessions last 12 hours: each moment of the token's day gets a session of its own.
+      heldAt = new Date(start.getTime() + 24 * 3_600_000 - 60_000);
+      let session = await login('admin@localhost', 'correct-horse-battery');
+      expect((await api('GET', url, session)).json().token).toMatchObject({
+        id: made.row.id,
+        usage_count: 3,
+      });
+
+      heldAt = new Date(expiresAt);
+      session = await login('admin@localhost', 'correct-horse-battery');
+      expect((await api('GET', url, session)).json()).toEqual({ token: null });
+    } finally {
+      heldAt = undefined;
+    }
   });
 
   function bootstrap(token: string, hostname: string, platform = 'linux') {

@@ -108,4 +108,40 @@ describe.each(STORES)('users of a client on %s', (store) => {
     expect(named.statusCode).toBe(201);
     expect(named.json().user.client_id).toBe(clientId);
   });
+
+  function storedHash(email: string) {
+    return server.ctx.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow()
+      .then((row) => row.password_hash);
+  }
+
+  // scrypt$N$r$p$salt$key: a 16-byte salt and a 32-byte key, both base64.
+  const SCRYPT_HASH = /^scrypt\$32768\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/;
+
+  it('stores passwords only as salted scrypt hashes', async () => {
+    const made = await api('POST', '/api/users', admin, {
+      email: 'hashed@acme.test',
+      role: 'read_only',
+    });
+    const { password } = createUserResponseSchema.parse(made.json());
+    const hash = await storedHash('hashed@acme.test');
+    expect(hash).toMatch(SCRYPT_HASH);
+    expect(hash).not.toContain(password);
+    expect(hash).not.toContain(Buffer.from(password).toString('base64'));
+
+    // The same password twice gives two hashes: each user has a salt of its own.
+    const same = 'a-long-enough-password';
+    const twin = { email: 'twin@acme.test', password: same, role: 'read_only' as const, clientId };
+    await createUser(server.ctx.db, twin, new Date());
+    const first = await storedHash('a@acme.test');
+    const second = await storedHash('twin@acme.test');
+    expect(second).toMatch(SCRYPT_HASH);
+    expect(second).not.toBe(first);
+    expect(first.split('$')[4]).not.toBe(second.split('$')[4]);
+    expect((await login('twin@acme.test', same)).statusCode).toBe(200);
+    expect((await login('a@acme.test', same)).statusCode).toBe(200);
+  });
 });
