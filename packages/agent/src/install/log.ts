@@ -49,13 +49,26 @@ export function createInstallLog(options: {
   };
 }
 
-/** Writes to standard output when there is one: a GUI program started by a double-click has none. */
-export function consoleWriter(): (line: string) => void {
+/** Writes one line for a reader; false when nobody can read it (the caller then says it otherwise). */
+export type ConsoleWriter = (line: string) => boolean;
+
+/**
+ * Writes to standard output when there is one. A GUI-subsystem program started from cmd or
+ * PowerShell gets no standard handles unless they are redirected, so the write fails (EBADF)
+ * and the user sees nothing: the caller learns it from the result. Only a file, a pipe, a
+ * socket or a console count as a reader.
+ */
+export function consoleWriter(fd = 1): ConsoleWriter {
   return (line) => {
     try {
-      fs.writeSync(1, `${line}\n`);
+      const stat = fs.fstatSync(fd);
+      if (!(stat.isFile() || stat.isFIFO() || stat.isSocket() || stat.isCharacterDevice()))
+        return false;
+      fs.writeSync(fd, `${line}\n`);
+      return true;
     } catch {
       // No console: the log file has it.
+      return false;
     }
   };
 }
