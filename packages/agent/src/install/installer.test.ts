@@ -1,19 +1,24 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { RELEASE_KEY_FILE } from '@optralis/protocol';
+import { readPayloadZip } from '@optralis/protocol/installer-payload';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, tempDir } from '../../../../test/support/server';
 import { createClient } from '../../../server/src/clients/store';
-import { findMachine } from '../../../server/src/machines/store';
+import { makeWindowsPayload } from '../../../server/src/installers/windows/payload';
+import { findMachine, listMachines } from '../../../server/src/machines/store';
 import { writeRequirements } from '../../../server/src/releases/policy';
 import { createInstallToken } from '../../../server/src/tokens/service';
-import { findToken } from '../../../server/src/tokens/store';
+import { findToken, listTokens } from '../../../server/src/tokens/store';
 import { type DryRunOptions, dryRunPlatform } from '../windows/dry-run';
 import { EXIT } from './errors';
+import { parseInstallerFlags } from './flags';
 import { type InstallRequest, runInstall } from './installer';
 import { createInstallLog } from './log';
 import type { ProgressEvent } from './progress';
+import { installRequestFrom } from './request';
 import { runUninstall } from './uninstall';
 
 const FAST = { waitMs: 2000, pollMs: 10 };
@@ -139,6 +144,67 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     const log = fs.readFileSync(m.logFile, 'utf8');
     expect(log).toContain('[7/7] Démarrage du service');
     expect(log).not.toContain(token.value);
+    expect(log).not.toContain('PRIVATE KEY');
+  });
+
+  it('an EXE with a certificate-mode payload installs its mTLS identity and spends no token', async () => {
+    const client = await createClient(server.ctx.db, `client-${crypto.randomUUID()}`, new Date());
+    const made = await makeWindowsPayload(server.ctx, {
+      clientId: client.id,
+      actor: 'user:test',
+      mode: 'certificate',
+      maxUsage: 1,
+      sourceIp: '127.0.0.1',
+    });
+    // What the executable reads back from its own payload ZIP.
+    const payload = readPayloadZip(made.zip);
+    expect(payload.token).toBeUndefined();
+    const m = machine();
+    const request = installRequestFrom(parseInstallerFlags(['-silent']), payload, {});
+    expect(request.credentials).toMatchObject({ kind: 'certificate', source: 'payload' });
+
+    const outcome = await runInstall(request, m.deps);
+    expect(outcome, fs.readFileSync(m.logFile, 'utf8')).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      identity: 'imported',
+      machineId: made.machineId,
+    });
+
+    // The spec's places: C:\Program Files\Optralis Agent\ and C:\ProgramData\optralis-agent\.
+    const { paths } = m.platform;
+    expect(paths.agentExe).toBe(
+      path.join(m.root, 'Program Files', 'Optralis Agent', 'optralis-agent.exe'),
+    );
+    expect(paths.dataDir).toBe(path.join(m.root, 'ProgramData', 'optralis-agent'));
+    expect(fs.readFileSync(paths.agentExe, 'utf8')).toBe('MZ the agent executable');
+    expect(fs.readFileSync(paths.clientCert, 'utf8')).toBe(made.payload.clientCert);
+    expect(fs.readFileSync(paths.clientKey, 'utf8')).toBe(made.payload.clientKey);
+    expect(fs.readFileSync(paths.caCert, 'utf8')).toBe(server.ctx.caTrust.bundlePem);
+    expect(JSON.parse(fs.readFileSync(path.join(paths.dataDir, RELEASE_KEY_FILE), 'utf8'))).toEqual(
+      server.ctx.releaseKey.info,
+    );
+    expect(JSON.parse(fs.readFileSync(paths.configFile, 'utf8'))).toMatchObject({
+      api_url: server.agentApiUrl,
+      mtls_enabled: true,
+      mtls_cert_path: paths.clientCert,
+      mtls_key_path: paths.clientKey,
+      ca_cert_path: paths.caCert,
+      channel: 'stable',
+      client_id: client.id,
+      machine_id: made.machineId,
+    });
+    expect(m.platform.windows.services.get('OptralisAgent')?.state).toBe('running');
+
+    // No enrollment from the machine: the one token was spent when the installer was made,
+    // the server still has the one machine, and MachineGuid was never read to enroll.
+    const tokens = await listTokens(server.ctx.db, client.id);
+    expect(tokens.map((t) => [t.id, t.usage_count])).toEqual([[made.tokenId, 1]]);
+    const machines = await listMachines(server.ctx.db, client.id);
+    expect(machines.map((row) => row.id)).toEqual([made.machineId]);
+    expect(m.platform.windows.lines('reg.exe').some((l) => l.includes('MachineGuid'))).toBe(false);
+    const log = fs.readFileSync(m.logFile, 'utf8');
+    expect(log).toContain(`Certificat mTLS installé (machine ${made.machineId})`);
     expect(log).not.toContain('PRIVATE KEY');
   });
 
