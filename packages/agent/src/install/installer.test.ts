@@ -19,6 +19,7 @@ import { type InstallRequest, runInstall } from './installer';
 import { createInstallLog } from './log';
 import type { ProgressEvent } from './progress';
 import { installRequestFrom } from './request';
+import { runSilent } from './silent';
 import { runUninstall } from './uninstall';
 
 const FAST = { waitMs: 2000, pollMs: 10 };
@@ -315,23 +316,7 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
       }),
     );
 
-    const zip = Buffer.from(
-      zipSync({
-        'lhm-wrapper.exe': Buffer.from('MZ lhm'),
-        'lib/LibreHardwareMonitorLib.dll': Buffer.from('dll'),
-      }),
-    );
-    fs.mkdirSync(path.join(downloads, 'stable'), { recursive: true });
-    fs.writeFileSync(path.join(downloads, 'stable', 'lhm-windows-0.9.4.zip'), zip);
-    fs.writeFileSync(
-      path.join(downloads, 'stable', 'metadata-lhm.json'),
-      JSON.stringify({
-        version: '0.9.4',
-        filename: 'lhm-windows-0.9.4.zip',
-        checksum_sha256: crypto.createHash('sha256').update(zip).digest('hex').toUpperCase(),
-        file_size_bytes: zip.length,
-      }),
-    );
+    const withdraw = offerLhm();
     try {
       const again = await runInstall(
         { channel: 'stable', withLhm: true, serverUrl: server.publicUrl },
@@ -346,7 +331,92 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
       expect(fs.readFileSync(path.join(lhm, 'lhm-wrapper.exe'), 'utf8')).toBe('MZ lhm');
       expect(fs.existsSync(path.join(lhm, 'lib', 'LibreHardwareMonitorLib.dll'))).toBe(true);
     } finally {
-      fs.rmSync(path.join(downloads, 'stable', 'metadata-lhm.json'));
+      withdraw();
+    }
+  });
+
+  /** A stable release that offers LHM 0.9.4; returns how to withdraw it. */
+  function offerLhm(): () => void {
+    const zip = Buffer.from(
+      zipSync({
+        'lhm-wrapper.exe': Buffer.from('MZ lhm'),
+        'lib/LibreHardwareMonitorLib.dll': Buffer.from('dll'),
+      }),
+    );
+    fs.mkdirSync(path.join(downloads, 'stable'), { recursive: true });
+    fs.writeFileSync(path.join(downloads, 'stable', 'lhm-windows-0.9.4.zip'), zip);
+    const metadata = path.join(downloads, 'stable', 'metadata-lhm.json');
+    fs.writeFileSync(
+      metadata,
+      JSON.stringify({
+        version: '0.9.4',
+        filename: 'lhm-windows-0.9.4.zip',
+        checksum_sha256: crypto.createHash('sha256').update(zip).digest('hex').toUpperCase(),
+        file_size_bytes: zip.length,
+      }),
+    );
+    return () => fs.rmSync(metadata);
+  }
+
+  /** `-silent` with a token file, the console and the requests to the server recorded. */
+  async function silentInstall(m: ReturnType<typeof machine>, flags: string[]) {
+    const tokenFile = path.join(m.root, 'jeton.txt');
+    fs.writeFileSync(tokenFile, `${(await newToken()).value}\r\n`);
+    const printed: string[] = [];
+    const requested: string[] = [];
+    const code = await runSilent(
+      parseInstallerFlags([
+        '-silent',
+        '-url',
+        server.publicUrl,
+        '-token-file',
+        tokenFile,
+        ...flags,
+      ]),
+      {
+        platform: m.platform,
+        env: {},
+        console: (line) => printed.push(line),
+        fetch: (input, init) => {
+          requested.push(new URL(String(input)).pathname);
+          return fetch(input, init);
+        },
+      },
+    );
+    return { code, printed, requested };
+  }
+
+  it('-silent -with-lhm installs LHM and says which folder and process to exclude', async () => {
+    const withdraw = offerLhm();
+    try {
+      const m = machine();
+      const result = await silentInstall(m, ['-with-lhm']);
+      expect(result.code, result.printed.join('\n')).toBe(EXIT.ok);
+      const { lhmDir } = m.platform.paths;
+      expect(lhmDir).toBe(path.join(m.root, 'Program Files', 'Optralis Agent', 'lhm'));
+      const notice = `LHM 0.9.4 installé dans ${lhmDir}. Excluez ce dossier et lhm-wrapper.exe de l'analyse antivirus si besoin.`;
+      expect(result.printed).toContain(notice);
+      expect(fs.readFileSync(m.logFile, 'utf8')).toContain(`INFO ${notice}\r\n`);
+      expect(fs.readFileSync(path.join(lhmDir, 'lhm-wrapper.exe'), 'utf8')).toBe('MZ lhm');
+    } finally {
+      withdraw();
+    }
+  });
+
+  it('-silent without -with-lhm leaves LHM out even when the release offers it', async () => {
+    const withdraw = offerLhm();
+    try {
+      const m = machine();
+      const result = await silentInstall(m, []);
+      expect(result.code, result.printed.join('\n')).toBe(EXIT.ok);
+      expect(result.printed).toContain('LHM non demandé : températures par WMI');
+      expect(result.printed.join('\n')).not.toContain('LHM 0.9.4');
+      expect(fs.existsSync(m.platform.paths.lhmDir)).toBe(false);
+      expect(result.requested.filter((url) => url.includes('lhm'))).toEqual([]);
+      // The recorder did see the installer's other request to the server: the OS gate.
+      expect(result.requested).toContain('/agent/requirements');
+    } finally {
+      withdraw();
     }
   });
 
