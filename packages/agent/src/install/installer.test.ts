@@ -5,9 +5,12 @@ import { RELEASE_KEY_FILE } from '@optralis/protocol';
 import { readPayloadZip } from '@optralis/protocol/installer-payload';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticPe } from '../../../../test/support/pe';
 import { startTestServer, type TestServer, tempDir } from '../../../../test/support/server';
 import { createClient } from '../../../server/src/clients/store';
+import { analyzeBase } from '../../../server/src/installers/windows/analysis';
 import { makeWindowsPayload } from '../../../server/src/installers/windows/payload';
+import { personalize } from '../../../server/src/installers/windows/personalize';
 import { findMachine, listMachines } from '../../../server/src/machines/store';
 import { writeRequirements } from '../../../server/src/releases/policy';
 import { createInstallToken } from '../../../server/src/tokens/service';
@@ -20,6 +23,7 @@ import { createInstallLog } from './log';
 import type { ProgressEvent } from './progress';
 import { installRequestFrom } from './request';
 import { runSilent } from './silent';
+import { peChecksum } from './strip-payload';
 import { runUninstall } from './uninstall';
 
 const FAST = { waitMs: 2000, pollMs: 10 };
@@ -229,6 +233,69 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     expect(m.platform.windows.lines('sc.exe')).toContain('stop OptralisAgent');
     // The one use of the token was spent by the first install only.
     expect((await findToken(server.ctx.db, token.id, token.clientId))?.usage_count).toBe(1);
+  });
+
+  it('a newer personalized installer run again upgrades in place: new program, same key, token unspent', async () => {
+    const token = await newToken(1);
+    const m = machine();
+    const first = await runInstall(tokenRequest(token.value), m.deps);
+    expect(first).toMatchObject({ ok: true, identity: 'enrolled' });
+    const { paths } = m.platform;
+    const keyBefore = fs.readFileSync(paths.clientKey, 'utf8');
+    const certificateBefore = fs.readFileSync(paths.clientCert, 'utf8');
+
+    // The next release, downloaded from the dashboard for the same client: a new base with a
+    // payload (and a new token) put in by the server's own code.
+    const made = await makeWindowsPayload(server.ctx, {
+      clientId: token.clientId,
+      actor: 'user:test',
+      mode: 'token',
+      maxUsage: 1,
+      sourceIp: '127.0.0.1',
+    });
+    const base = syntheticPe();
+    base.writeUInt32LE(peChecksum(base, 0x80 + 24 + 64), 0x80 + 24 + 64);
+    const baseFile = path.join(m.root, 'Downloads', 'base-v1.1.0.exe');
+    fs.writeFileSync(baseFile, base);
+    const layout = personalize(await analyzeBase(baseFile), made.zip);
+    const newer = path.join(m.root, 'Downloads', 'optralis-agent-v1.1.0.exe');
+    fs.writeFileSync(
+      newer,
+      Buffer.concat(
+        layout.segments.map((segment) =>
+          segment.kind === 'bytes' ? segment.bytes : base.subarray(segment.start, segment.end),
+        ),
+      ),
+    );
+    const request = installRequestFrom(
+      parseInstallerFlags(['-silent']),
+      readPayloadZip(made.zip),
+      {},
+    );
+
+    const again = await runInstall({ ...request, sourceExe: newer }, m.deps);
+    expect(again, fs.readFileSync(m.logFile, 'utf8')).toMatchObject({
+      ok: true,
+      identity: 'kept',
+      machineId: first.machineId,
+    });
+    expect(fs.readFileSync(m.logFile, 'utf8')).toContain(
+      "réparation et mise à jour, l'identité est conservée",
+    );
+    // The program is the new release, without the installer's payload.
+    expect(fs.statSync(newer).size).toBeGreaterThan(base.length);
+    expect(fs.readFileSync(paths.agentExe).equals(base)).toBe(true);
+    expect(fs.readFileSync(paths.clientKey, 'utf8')).toBe(keyBefore);
+    expect(fs.readFileSync(paths.clientCert, 'utf8')).toBe(certificateBefore);
+    expect(JSON.parse(fs.readFileSync(paths.configFile, 'utf8')).machine_id).toBe(first.machineId);
+    expect(m.platform.windows.lines('sc.exe')).toContain('stop OptralisAgent');
+    expect(m.platform.windows.services.get('OptralisAgent')?.state).toBe('running');
+
+    // Neither token went further: the first spent once, the new installer's never.
+    expect((await findToken(server.ctx.db, token.id, token.clientId))?.usage_count).toBe(1);
+    expect((await findToken(server.ctx.db, made.tokenId, token.clientId))?.usage_count).toBe(0);
+    const machines = await listMachines(server.ctx.db, token.clientId);
+    expect(machines.map((row) => row.id)).toEqual([first.machineId]);
   });
 
   it('-beta puts the machine on the beta channel at enrollment', async () => {
