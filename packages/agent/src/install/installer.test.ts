@@ -1,32 +1,20 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { RELEASE_KEY_FILE } from '@optralis/protocol';
-import { readPayloadZip } from '@optralis/protocol/installer-payload';
-import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticPe } from '../../../../test/support/pe';
-import { startTestServer, type TestServer, tempDir } from '../../../../test/support/server';
-import { createClient } from '../../../server/src/clients/store';
-import { analyzeBase } from '../../../server/src/installers/windows/analysis';
-import { makeWindowsPayload } from '../../../server/src/installers/windows/payload';
-import { personalize } from '../../../server/src/installers/windows/personalize';
-import { findMachine, listMachines } from '../../../server/src/machines/store';
+import { startTestServer, type TestServer } from '../../../../test/support/server';
+import {
+  commandToken,
+  FAST,
+  dryRunMachine as machine,
+  offerLhm,
+} from '../../../../test/support/windows-install';
+import { findMachine } from '../../../server/src/machines/store';
 import { writeRequirements } from '../../../server/src/releases/policy';
-import { createInstallToken } from '../../../server/src/tokens/service';
-import { findToken, listTokens } from '../../../server/src/tokens/store';
-import { type DryRunOptions, dryRunPlatform } from '../windows/dry-run';
+import { findToken } from '../../../server/src/tokens/store';
+import { dryRunPlatform } from '../windows/dry-run';
 import { EXIT } from './errors';
-import { parseInstallerFlags } from './flags';
 import { type InstallRequest, runInstall } from './installer';
-import { createInstallLog } from './log';
-import type { ProgressEvent } from './progress';
-import { installRequestFrom } from './request';
-import { runSilent } from './silent';
-import { peChecksum } from './strip-payload';
 import { runUninstall } from './uninstall';
-
-const FAST = { waitMs: 2000, pollMs: 10 };
 
 describe('the Windows installer’s steps, on the dry-run platform against a real server', () => {
   let server: TestServer;
@@ -41,38 +29,7 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     await server?.stop();
   });
 
-  async function newToken(maxUsage = 1) {
-    const client = await createClient(server.ctx.db, `client-${crypto.randomUUID()}`, new Date());
-    const token = await createInstallToken(server.ctx, {
-      clientId: client.id,
-      createdBy: 'test',
-      kind: 'command',
-      maxUsage,
-    });
-    return { clientId: client.id, id: token.row.id, value: token.value };
-  }
-
-  function machine(options: Partial<DryRunOptions> = {}) {
-    const root = tempDir('windows');
-    const exe = path.join(root, 'Downloads', 'optralis-agent-v1.0.0.exe');
-    fs.mkdirSync(path.dirname(exe));
-    fs.writeFileSync(exe, 'MZ the agent executable');
-    const platform = dryRunPlatform({
-      root,
-      ownExecutable: exe,
-      machineGuid: crypto.randomUUID(),
-      ...options,
-    });
-    const logFile = path.join(platform.tempDir, 'optralis-agent-install.log');
-    const events: ProgressEvent[] = [];
-    const deps = {
-      platform,
-      log: createInstallLog({ file: logFile }),
-      progress: (event: ProgressEvent) => events.push(event),
-      service: FAST,
-    };
-    return { root, exe, platform, deps, events, logFile };
-  }
+  const newToken = (maxUsage = 1) => commandToken(server, maxUsage);
 
   function tokenRequest(token: string, extra: Partial<InstallRequest> = {}): InstallRequest {
     return {
@@ -152,67 +109,6 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     expect(log).not.toContain('PRIVATE KEY');
   });
 
-  it('an EXE with a certificate-mode payload installs its mTLS identity and spends no token', async () => {
-    const client = await createClient(server.ctx.db, `client-${crypto.randomUUID()}`, new Date());
-    const made = await makeWindowsPayload(server.ctx, {
-      clientId: client.id,
-      actor: 'user:test',
-      mode: 'certificate',
-      maxUsage: 1,
-      sourceIp: '127.0.0.1',
-    });
-    // What the executable reads back from its own payload ZIP.
-    const payload = readPayloadZip(made.zip);
-    expect(payload.token).toBeUndefined();
-    const m = machine();
-    const request = installRequestFrom(parseInstallerFlags(['-silent']), payload, {});
-    expect(request.credentials).toMatchObject({ kind: 'certificate', source: 'payload' });
-
-    const outcome = await runInstall(request, m.deps);
-    expect(outcome, fs.readFileSync(m.logFile, 'utf8')).toMatchObject({
-      ok: true,
-      exitCode: 0,
-      identity: 'imported',
-      machineId: made.machineId,
-    });
-
-    // The spec's places: C:\Program Files\Optralis Agent\ and C:\ProgramData\optralis-agent\.
-    const { paths } = m.platform;
-    expect(paths.agentExe).toBe(
-      path.join(m.root, 'Program Files', 'Optralis Agent', 'optralis-agent.exe'),
-    );
-    expect(paths.dataDir).toBe(path.join(m.root, 'ProgramData', 'optralis-agent'));
-    expect(fs.readFileSync(paths.agentExe, 'utf8')).toBe('MZ the agent executable');
-    expect(fs.readFileSync(paths.clientCert, 'utf8')).toBe(made.payload.clientCert);
-    expect(fs.readFileSync(paths.clientKey, 'utf8')).toBe(made.payload.clientKey);
-    expect(fs.readFileSync(paths.caCert, 'utf8')).toBe(server.ctx.caTrust.bundlePem);
-    expect(JSON.parse(fs.readFileSync(path.join(paths.dataDir, RELEASE_KEY_FILE), 'utf8'))).toEqual(
-      server.ctx.releaseKey.info,
-    );
-    expect(JSON.parse(fs.readFileSync(paths.configFile, 'utf8'))).toMatchObject({
-      api_url: server.agentApiUrl,
-      mtls_enabled: true,
-      mtls_cert_path: paths.clientCert,
-      mtls_key_path: paths.clientKey,
-      ca_cert_path: paths.caCert,
-      channel: 'stable',
-      client_id: client.id,
-      machine_id: made.machineId,
-    });
-    expect(m.platform.windows.services.get('OptralisAgent')?.state).toBe('running');
-
-    // No enrollment from the machine: the one token was spent when the installer was made,
-    // the server still has the one machine, and MachineGuid was never read to enroll.
-    const tokens = await listTokens(server.ctx.db, client.id);
-    expect(tokens.map((t) => [t.id, t.usage_count])).toEqual([[made.tokenId, 1]]);
-    const machines = await listMachines(server.ctx.db, client.id);
-    expect(machines.map((row) => row.id)).toEqual([made.machineId]);
-    expect(m.platform.windows.lines('reg.exe').some((l) => l.includes('MachineGuid'))).toBe(false);
-    const log = fs.readFileSync(m.logFile, 'utf8');
-    expect(log).toContain(`Certificat mTLS installé (machine ${made.machineId})`);
-    expect(log).not.toContain('PRIVATE KEY');
-  });
-
   it('running it again repairs in place and keeps the identity, without a token', async () => {
     const token = await newToken(1);
     const m = machine();
@@ -233,69 +129,6 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     expect(m.platform.windows.lines('sc.exe')).toContain('stop OptralisAgent');
     // The one use of the token was spent by the first install only.
     expect((await findToken(server.ctx.db, token.id, token.clientId))?.usage_count).toBe(1);
-  });
-
-  it('a newer personalized installer run again upgrades in place: new program, same key, token unspent', async () => {
-    const token = await newToken(1);
-    const m = machine();
-    const first = await runInstall(tokenRequest(token.value), m.deps);
-    expect(first).toMatchObject({ ok: true, identity: 'enrolled' });
-    const { paths } = m.platform;
-    const keyBefore = fs.readFileSync(paths.clientKey, 'utf8');
-    const certificateBefore = fs.readFileSync(paths.clientCert, 'utf8');
-
-    // The next release, downloaded from the dashboard for the same client: a new base with a
-    // payload (and a new token) put in by the server's own code.
-    const made = await makeWindowsPayload(server.ctx, {
-      clientId: token.clientId,
-      actor: 'user:test',
-      mode: 'token',
-      maxUsage: 1,
-      sourceIp: '127.0.0.1',
-    });
-    const base = syntheticPe();
-    base.writeUInt32LE(peChecksum(base, 0x80 + 24 + 64), 0x80 + 24 + 64);
-    const baseFile = path.join(m.root, 'Downloads', 'base-v1.1.0.exe');
-    fs.writeFileSync(baseFile, base);
-    const layout = personalize(await analyzeBase(baseFile), made.zip);
-    const newer = path.join(m.root, 'Downloads', 'optralis-agent-v1.1.0.exe');
-    fs.writeFileSync(
-      newer,
-      Buffer.concat(
-        layout.segments.map((segment) =>
-          segment.kind === 'bytes' ? segment.bytes : base.subarray(segment.start, segment.end),
-        ),
-      ),
-    );
-    const request = installRequestFrom(
-      parseInstallerFlags(['-silent']),
-      readPayloadZip(made.zip),
-      {},
-    );
-
-    const again = await runInstall({ ...request, sourceExe: newer }, m.deps);
-    expect(again, fs.readFileSync(m.logFile, 'utf8')).toMatchObject({
-      ok: true,
-      identity: 'kept',
-      machineId: first.machineId,
-    });
-    expect(fs.readFileSync(m.logFile, 'utf8')).toContain(
-      "réparation et mise à jour, l'identité est conservée",
-    );
-    // The program is the new release, without the installer's payload.
-    expect(fs.statSync(newer).size).toBeGreaterThan(base.length);
-    expect(fs.readFileSync(paths.agentExe).equals(base)).toBe(true);
-    expect(fs.readFileSync(paths.clientKey, 'utf8')).toBe(keyBefore);
-    expect(fs.readFileSync(paths.clientCert, 'utf8')).toBe(certificateBefore);
-    expect(JSON.parse(fs.readFileSync(paths.configFile, 'utf8')).machine_id).toBe(first.machineId);
-    expect(m.platform.windows.lines('sc.exe')).toContain('stop OptralisAgent');
-    expect(m.platform.windows.services.get('OptralisAgent')?.state).toBe('running');
-
-    // Neither token went further: the first spent once, the new installer's never.
-    expect((await findToken(server.ctx.db, token.id, token.clientId))?.usage_count).toBe(1);
-    expect((await findToken(server.ctx.db, made.tokenId, token.clientId))?.usage_count).toBe(0);
-    const machines = await listMachines(server.ctx.db, token.clientId);
-    expect(machines.map((row) => row.id)).toEqual([first.machineId]);
   });
 
   it('-beta puts the machine on the beta channel at enrollment', async () => {
@@ -383,7 +216,7 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
       }),
     );
 
-    const withdraw = offerLhm();
+    const withdraw = offerLhm(downloads);
     try {
       const again = await runInstall(
         { channel: 'stable', withLhm: true, serverUrl: server.publicUrl },
@@ -397,91 +230,6 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
       const lhm = m.platform.paths.lhmDir;
       expect(fs.readFileSync(path.join(lhm, 'lhm-wrapper.exe'), 'utf8')).toBe('MZ lhm');
       expect(fs.existsSync(path.join(lhm, 'lib', 'LibreHardwareMonitorLib.dll'))).toBe(true);
-    } finally {
-      withdraw();
-    }
-  });
-
-  /** A stable release that offers LHM 0.9.4; returns how to withdraw it. */
-  function offerLhm(): () => void {
-    const zip = Buffer.from(
-      zipSync({
-        'lhm-wrapper.exe': Buffer.from('MZ lhm'),
-        'lib/LibreHardwareMonitorLib.dll': Buffer.from('dll'),
-      }),
-    );
-    fs.mkdirSync(path.join(downloads, 'stable'), { recursive: true });
-    fs.writeFileSync(path.join(downloads, 'stable', 'lhm-windows-0.9.4.zip'), zip);
-    const metadata = path.join(downloads, 'stable', 'metadata-lhm.json');
-    fs.writeFileSync(
-      metadata,
-      JSON.stringify({
-        version: '0.9.4',
-        filename: 'lhm-windows-0.9.4.zip',
-        checksum_sha256: crypto.createHash('sha256').update(zip).digest('hex').toUpperCase(),
-        file_size_bytes: zip.length,
-      }),
-    );
-    return () => fs.rmSync(metadata);
-  }
-
-  /** `-silent` with a token file, the console and the requests to the server recorded. */
-  async function silentInstall(m: ReturnType<typeof machine>, flags: string[]) {
-    const tokenFile = path.join(m.root, 'jeton.txt');
-    fs.writeFileSync(tokenFile, `${(await newToken()).value}\r\n`);
-    const printed: string[] = [];
-    const requested: string[] = [];
-    const code = await runSilent(
-      parseInstallerFlags([
-        '-silent',
-        '-url',
-        server.publicUrl,
-        '-token-file',
-        tokenFile,
-        ...flags,
-      ]),
-      {
-        platform: m.platform,
-        env: {},
-        console: (line) => printed.push(line),
-        fetch: (input, init) => {
-          requested.push(new URL(String(input)).pathname);
-          return fetch(input, init);
-        },
-      },
-    );
-    return { code, printed, requested };
-  }
-
-  it('-silent -with-lhm installs LHM and says which folder and process to exclude', async () => {
-    const withdraw = offerLhm();
-    try {
-      const m = machine();
-      const result = await silentInstall(m, ['-with-lhm']);
-      expect(result.code, result.printed.join('\n')).toBe(EXIT.ok);
-      const { lhmDir } = m.platform.paths;
-      expect(lhmDir).toBe(path.join(m.root, 'Program Files', 'Optralis Agent', 'lhm'));
-      const notice = `LHM 0.9.4 installé dans ${lhmDir}. Excluez ce dossier et lhm-wrapper.exe de l'analyse antivirus si besoin.`;
-      expect(result.printed).toContain(notice);
-      expect(fs.readFileSync(m.logFile, 'utf8')).toContain(`INFO ${notice}\r\n`);
-      expect(fs.readFileSync(path.join(lhmDir, 'lhm-wrapper.exe'), 'utf8')).toBe('MZ lhm');
-    } finally {
-      withdraw();
-    }
-  });
-
-  it('-silent without -with-lhm leaves LHM out even when the release offers it', async () => {
-    const withdraw = offerLhm();
-    try {
-      const m = machine();
-      const result = await silentInstall(m, []);
-      expect(result.code, result.printed.join('\n')).toBe(EXIT.ok);
-      expect(result.printed).toContain('LHM non demandé : températures par WMI');
-      expect(result.printed.join('\n')).not.toContain('LHM 0.9.4');
-      expect(fs.existsSync(m.platform.paths.lhmDir)).toBe(false);
-      expect(result.requested.filter((url) => url.includes('lhm'))).toEqual([]);
-      // The recorder did see the installer's other request to the server: the OS gate.
-      expect(result.requested).toContain('/agent/requirements');
     } finally {
       withdraw();
     }
