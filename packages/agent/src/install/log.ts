@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isatty } from 'node:tty';
 
 /**
  * The installer's log: a file that stays after the install (its path is shown at the end), and
@@ -53,17 +54,22 @@ export function createInstallLog(options: {
 export type ConsoleWriter = (line: string) => boolean;
 
 /**
- * Writes to standard output when there is one. A GUI-subsystem program started from cmd or
- * PowerShell gets no standard handles unless they are redirected, so the write fails (EBADF)
- * and the user sees nothing: the caller learns it from the result. Only a file, a pipe, a
- * socket or a console count as a reader.
+ * Writes to standard output when someone reads it. A GUI-subsystem program started from cmd or
+ * PowerShell gets no standard handles unless they are redirected, and Node then opens NUL in
+ * their place (node.cc, PlatformInit on Windows): writes succeed and the user sees nothing. So
+ * only a file, a pipe, a socket or a real console (a TTY: NUL is a character device, not a
+ * console) count as a reader; anything else, or a failed write, returns false.
  */
 export function consoleWriter(fd = 1): ConsoleWriter {
   return (line) => {
     try {
       const stat = fs.fstatSync(fd);
-      if (!(stat.isFile() || stat.isFIFO() || stat.isSocket() || stat.isCharacterDevice()))
-        return false;
+      const read =
+        stat.isFile() ||
+        stat.isFIFO() ||
+        stat.isSocket() ||
+        (stat.isCharacterDevice() && isatty(fd));
+      if (!read) return false;
       fs.writeSync(fd, `${line}\n`);
       return true;
     } catch {

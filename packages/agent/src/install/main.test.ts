@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/support/server';
@@ -84,5 +85,14 @@ describe('the installer’s standard output', () => {
 
     expect(write('personne ne lit')).toBe(false);
     expect(fs.readFileSync(file, 'utf8')).toBe('Optralis Agent\n');
+  });
+
+  it('counts the null device as nobody reading, as Node gives a GUI program without handles', () => {
+    const fd = fs.openSync(os.devNull, 'w');
+    try {
+      expect(consoleWriter(fd)('personne ne lit')).toBe(false);
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 });
