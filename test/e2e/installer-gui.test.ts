@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import type { InstallerPayload } from '@optralis/protocol/installer-payload';
+import { type InstallerPayload, readPayloadZip } from '@optralis/protocol/installer-payload';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstallerGui } from '../../packages/agent/src/gui/controller';
@@ -11,7 +11,8 @@ import { inProcessTask } from '../../packages/agent/src/gui/task';
 import { parseInstallerFlags } from '../../packages/agent/src/install/flags';
 import { type DryRunOptions, dryRunPlatform } from '../../packages/agent/src/windows/dry-run';
 import { createClient } from '../../packages/server/src/clients/store';
-import { findMachine } from '../../packages/server/src/machines/store';
+import { makeWindowsPayload } from '../../packages/server/src/installers/windows/payload';
+import { findMachine, listMachines } from '../../packages/server/src/machines/store';
 import { createInstallToken } from '../../packages/server/src/tokens/service';
 import { launchChromium, screenshotDir } from '../support/browser';
 import { startTestServer, type TestServer, tempDir } from '../support/server';
@@ -197,6 +198,40 @@ describe('the graphical installer', () => {
     expect(fs.readFileSync(platform.paths.clientCert, 'utf8')).toBe(
       fs.readFileSync(path.join(zip, 'client.crt'), 'utf8'),
     );
+  });
+
+  it('a personalized installer in certificate mode: green notice, one click, identity imported', async () => {
+    const client = await createClient(server.ctx.db, `gui-${crypto.randomUUID()}`, new Date());
+    const made = await makeWindowsPayload(server.ctx, {
+      clientId: client.id,
+      actor: 'user:test',
+      mode: 'certificate',
+      maxUsage: 1,
+      sourceIp: '127.0.0.1',
+    });
+    const { page, platform } = await openInstaller([], { payload: readPayloadZip(made.zip) });
+    await page.locator('#screen-form').waitFor({ state: 'visible' });
+    const notice = page.locator('#mtls-notice');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.locator('h2').innerText()).toBe('Certificat mTLS détecté');
+    expect(await page.locator('#payload-notice').isVisible()).toBe(false);
+    expect(await page.locator('#auth-fields').isVisible()).toBe(false);
+    expect(await page.getByLabel('Utiliser le canal beta').isVisible()).toBe(false);
+    expect(await page.content()).not.toContain('PRIVATE KEY');
+
+    await page.getByRole('button', { name: 'Installer', exact: true }).click();
+    await finished(page);
+    expect(await page.locator('#result-title').innerText()).toBe('Installation terminée');
+    expect(await page.locator('#result-message').innerText()).toBe(
+      `Optralis Agent est installé et le service OptralisAgent fonctionne (machine ${made.machineId}).`,
+    );
+    expect(fs.readFileSync(platform.paths.clientCert, 'utf8')).toBe(made.payload.clientCert);
+    expect(fs.readFileSync(platform.paths.clientKey, 'utf8')).toBe(made.payload.clientKey);
+    const config = JSON.parse(fs.readFileSync(platform.paths.configFile, 'utf8'));
+    expect(config).toMatchObject({ machine_id: made.machineId, client_id: client.id });
+    // The machine was enrolled when the installer was made; the install added none.
+    const machines = await listMachines(server.ctx.db, client.id);
+    expect(machines.map((row) => row.id)).toEqual([made.machineId]);
   });
 
   it('a personalized installer: its own notice, nothing to type', async () => {

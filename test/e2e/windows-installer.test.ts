@@ -1,12 +1,19 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import {
+  buildPayloadZip,
+  type InstallerPayload,
+  locatePayload,
+  readPayloadZip,
+} from '@optralis/protocol/installer-payload';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOwnPayload } from '../../packages/agent/src/payload';
 import { createUser } from '../../packages/server/src/auth/store';
 import { createClient } from '../../packages/server/src/clients/store';
 import { findMachine } from '../../packages/server/src/machines/store';
-import { findToken } from '../../packages/server/src/tokens/store';
+import { hashToken } from '../../packages/server/src/tokens/secret';
+import { findToken, findTokenByHash } from '../../packages/server/src/tokens/store';
 import { type AgentBuild, ensureAgentBuild } from '../support/agent-build';
 import { newWinePrefix, runToFiles, stopWine, WINE, wineMachineGuid } from '../support/foreign';
 import { startTestServer, type TestServer, tempDir } from '../support/server';
@@ -42,6 +49,25 @@ function download(url: string, headers: Record<string, string>, file?: string) {
       })
       .on('error', reject);
   });
+}
+
+/** The payload ZIP of a file, as the agent's reader finds it (a file that has none fails). */
+function locateFilePayload(file: string): Uint8Array {
+  const handle = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(handle).size;
+    const zip = locatePayload({
+      size,
+      read(position, length) {
+        const bytes = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
+        return bytes.subarray(0, fs.readSync(handle, bytes, 0, bytes.length, position));
+      },
+    });
+    if (!zip) throw new Error(`${file} carries no payload`);
+    return zip;
+  } finally {
+    fs.closeSync(handle);
+  }
 }
 
 /** A host path as a Windows program under Wine sees it (Wine maps Z: to /). */
@@ -174,6 +200,7 @@ describe('personalized Windows installers made from the real agent build', () =>
       // Identity only: that gzip inflates to exactly these bytes is shown on every layout by
       // the unit tests, without compressing another 85 MB here.
       const exe = path.join(dir, 'personalized.exe');
+      const asked = new Date();
       const answer = await download(
         `${signedServer.publicUrl}/api/installer/windows?max_usage=50&client_id=${client}`,
         { authorization: `Bearer ${admin}`, 'accept-encoding': 'identity' },
@@ -189,7 +216,51 @@ describe('personalized Windows installers made from the real agent build', () =>
       expect(verified.code, output).toBe(0);
       expect(output).toContain('Signature verification: ok');
       expect(output).not.toContain('invalid PE checksum');
-      expect(readOwnPayload(exe)?.config).toMatchObject({ client_id: client, mode: 'token' });
+
+      // The signed file carries exactly the payload the server made for this download: its
+      // fields are the server's own (URLs, CA bundle, release key, the new token's row), and the
+      // ZIP is byte for byte what the server's builder makes of them.
+      expect(answer.bytes).toBe(Number(answer.headers['content-length']));
+      expect(answer.bytes).toBe(fs.statSync(exe).size);
+      const zip = locateFilePayload(exe);
+      const payload = readPayloadZip(zip);
+      const row = await findTokenByHash(signedServer.ctx.db, hashToken(payload.token ?? ''));
+      expect(row).toMatchObject({
+        client_id: client,
+        kind: 'windows_installer',
+        max_usage: 50,
+        usage_count: 0,
+      });
+      const createdAt = new Date(payload.config.created_at);
+      expect(createdAt.getTime()).toBeGreaterThanOrEqual(asked.getTime());
+      expect(createdAt.getTime()).toBeLessThanOrEqual(Date.now());
+      if (!row || !payload.token) throw new Error('the payload names no token of this server');
+      const lifetime = Date.parse(row.expires_at) - createdAt.getTime();
+      expect(lifetime).toBeGreaterThanOrEqual(24 * 3600_000);
+      expect(lifetime).toBeLessThan(24 * 3600_000 + 60_000);
+      const expected: InstallerPayload = {
+        config: {
+          mode: 'token',
+          api_url: signedServer.agentApiUrl,
+          public_url: signedServer.publicUrl,
+          channel: 'stable',
+          client_id: client,
+          created_at: payload.config.created_at,
+          token_id: row.id,
+          expires_at: row.expires_at,
+        },
+        caCert: signedServer.ctx.caTrust.bundlePem,
+        releaseKey: signedServer.ctx.releaseKey.info,
+        token: payload.token,
+      };
+      expect(payload).toEqual(expected);
+      expect(Buffer.from(zip).equals(Buffer.from(buildPayloadZip(expected, createdAt)))).toBe(true);
+      expect(readOwnPayload(exe)).toEqual(expected);
+      // The signed stub is not the published 1.0.0 build (its bytes differ), so no version
+      // names the file: the specification's fallback, the client's id.
+      expect(answer.headers['content-disposition']).toBe(
+        `attachment; filename=optralis-agent-${client}.exe`,
+      );
 
       const runs = await runToFiles(WINE, [exe, 'payload', '--json'], wine);
       expect(runs.code, runs.stderr).toBe(0);

@@ -1,22 +1,20 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, tempDir } from '../../../../test/support/server';
-import { createClient } from '../../../server/src/clients/store';
+import { startTestServer, type TestServer } from '../../../../test/support/server';
+import {
+  commandToken,
+  FAST,
+  dryRunMachine as machine,
+  offerLhm,
+} from '../../../../test/support/windows-install';
 import { findMachine } from '../../../server/src/machines/store';
 import { writeRequirements } from '../../../server/src/releases/policy';
-import { createInstallToken } from '../../../server/src/tokens/service';
 import { findToken } from '../../../server/src/tokens/store';
-import { type DryRunOptions, dryRunPlatform } from '../windows/dry-run';
+import { dryRunPlatform } from '../windows/dry-run';
 import { EXIT } from './errors';
 import { type InstallRequest, runInstall } from './installer';
-import { createInstallLog } from './log';
-import type { ProgressEvent } from './progress';
 import { runUninstall } from './uninstall';
-
-const FAST = { waitMs: 2000, pollMs: 10 };
 
 describe('the Windows installer’s steps, on the dry-run platform against a real server', () => {
   let server: TestServer;
@@ -31,38 +29,7 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
     await server?.stop();
   });
 
-  async function newToken(maxUsage = 1) {
-    const client = await createClient(server.ctx.db, `client-${crypto.randomUUID()}`, new Date());
-    const token = await createInstallToken(server.ctx, {
-      clientId: client.id,
-      createdBy: 'test',
-      kind: 'command',
-      maxUsage,
-    });
-    return { clientId: client.id, id: token.row.id, value: token.value };
-  }
-
-  function machine(options: Partial<DryRunOptions> = {}) {
-    const root = tempDir('windows');
-    const exe = path.join(root, 'Downloads', 'optralis-agent-v1.0.0.exe');
-    fs.mkdirSync(path.dirname(exe));
-    fs.writeFileSync(exe, 'MZ the agent executable');
-    const platform = dryRunPlatform({
-      root,
-      ownExecutable: exe,
-      machineGuid: crypto.randomUUID(),
-      ...options,
-    });
-    const logFile = path.join(platform.tempDir, 'optralis-agent-install.log');
-    const events: ProgressEvent[] = [];
-    const deps = {
-      platform,
-      log: createInstallLog({ file: logFile }),
-      progress: (event: ProgressEvent) => events.push(event),
-      service: FAST,
-    };
-    return { root, exe, platform, deps, events, logFile };
-  }
+  const newToken = (maxUsage = 1) => commandToken(server, maxUsage);
 
   function tokenRequest(token: string, extra: Partial<InstallRequest> = {}): InstallRequest {
     return {
@@ -249,23 +216,7 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
       }),
     );
 
-    const zip = Buffer.from(
-      zipSync({
-        'lhm-wrapper.exe': Buffer.from('MZ lhm'),
-        'lib/LibreHardwareMonitorLib.dll': Buffer.from('dll'),
-      }),
-    );
-    fs.mkdirSync(path.join(downloads, 'stable'), { recursive: true });
-    fs.writeFileSync(path.join(downloads, 'stable', 'lhm-windows-0.9.4.zip'), zip);
-    fs.writeFileSync(
-      path.join(downloads, 'stable', 'metadata-lhm.json'),
-      JSON.stringify({
-        version: '0.9.4',
-        filename: 'lhm-windows-0.9.4.zip',
-        checksum_sha256: crypto.createHash('sha256').update(zip).digest('hex').toUpperCase(),
-        file_size_bytes: zip.length,
-      }),
-    );
+    const withdraw = offerLhm(downloads);
     try {
       const again = await runInstall(
         { channel: 'stable', withLhm: true, serverUrl: server.publicUrl },
@@ -280,7 +231,7 @@ describe('the Windows installer’s steps, on the dry-run platform against a rea
       expect(fs.readFileSync(path.join(lhm, 'lhm-wrapper.exe'), 'utf8')).toBe('MZ lhm');
       expect(fs.existsSync(path.join(lhm, 'lib', 'LibreHardwareMonitorLib.dll'))).toBe(true);
     } finally {
-      fs.rmSync(path.join(downloads, 'stable', 'metadata-lhm.json'));
+      withdraw();
     }
   });
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isatty } from 'node:tty';
 
 /**
  * The installer's log: a file that stays after the install (its path is shown at the end), and
@@ -49,13 +50,31 @@ export function createInstallLog(options: {
   };
 }
 
-/** Writes to standard output when there is one: a GUI program started by a double-click has none. */
-export function consoleWriter(): (line: string) => void {
+/** Writes one line for a reader; false when nobody can read it (the caller then says it otherwise). */
+export type ConsoleWriter = (line: string) => boolean;
+
+/**
+ * Writes to standard output when someone reads it. A GUI-subsystem program started from cmd or
+ * PowerShell gets no standard handles unless they are redirected, and Node then opens NUL in
+ * their place (node.cc, PlatformInit on Windows): writes succeed and the user sees nothing. So
+ * only a file, a pipe, a socket or a real console (a TTY: NUL is a character device, not a
+ * console) count as a reader; anything else, or a failed write, returns false.
+ */
+export function consoleWriter(fd = 1): ConsoleWriter {
   return (line) => {
     try {
-      fs.writeSync(1, `${line}\n`);
+      const stat = fs.fstatSync(fd);
+      const read =
+        stat.isFile() ||
+        stat.isFIFO() ||
+        stat.isSocket() ||
+        (stat.isCharacterDevice() && isatty(fd));
+      if (!read) return false;
+      fs.writeSync(fd, `${line}\n`);
+      return true;
     } catch {
       // No console: the log file has it.
+      return false;
     }
   };
 }

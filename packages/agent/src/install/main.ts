@@ -1,10 +1,11 @@
 import type { InstallerPayload } from '@optralis/protocol/installer-payload';
 import { AgentError } from '../errors';
 import { readOwnPayload } from '../payload';
-import { systemPlatform } from '../windows/platform';
+import { messageBoxCommand } from '../windows/message-box';
+import { systemPlatform, type WindowsPlatform } from '../windows/platform';
 import { EXIT } from './errors';
 import { FlagError, INSTALLER_USAGE, type InstallerFlags, parseInstallerFlags } from './flags';
-import { consoleWriter, createInstallLog } from './log';
+import { type ConsoleWriter, consoleWriter, createInstallLog } from './log';
 import { defaultLogFile, runSilent } from './silent';
 
 const INSTALLER_FLAG =
@@ -27,28 +28,60 @@ export function isInstallerCommandLine(
   );
 }
 
+export interface InstallerCommandDeps {
+  /** Standard output by default. */
+  print?: ConsoleWriter;
+  /** This Windows by default (none elsewhere); the dry run in tests. */
+  platform?: WindowsPlatform | undefined;
+}
+
+/**
+ * Says something to whoever ran the command: on standard output, or in a message box when
+ * nobody reads it (the installer is a GUI program, so from a cmd or PowerShell prompt its
+ * output goes nowhere unless redirected).
+ */
+function teller(print: ConsoleWriter, platform: WindowsPlatform | undefined) {
+  return (text: string, icon: 'Warning' | 'Information') => {
+    if (print(text) || !platform) return;
+    const box = messageBoxCommand(platform.paths, 'Optralis Agent', text, icon);
+    platform.spawnDetached(box.file, box.args);
+  };
+}
+
 /** The installer's entry point; returns the exit status. */
-export async function runInstallerCommand(argv: readonly string[]): Promise<number> {
-  const print = consoleWriter();
+export async function runInstallerCommand(
+  argv: readonly string[],
+  deps: InstallerCommandDeps = {},
+): Promise<number> {
+  const print = deps.print ?? consoleWriter();
+  const platform =
+    'platform' in deps
+      ? deps.platform
+      : process.platform === 'win32'
+        ? systemPlatform()
+        : undefined;
+  const tell = teller(print, platform);
   let flags: InstallerFlags;
   try {
     flags = parseInstallerFlags(argv);
   } catch (error) {
     if (!(error instanceof FlagError)) throw error;
-    print(`optralis-agent : ${error.message}\nLancez « optralis-agent.exe -help » pour l'aide.`);
+    tell(
+      `optralis-agent : ${error.message}\nLancez « optralis-agent.exe -help » pour l'aide.`,
+      'Warning',
+    );
     return 2;
   }
   if (flags.help) {
-    print(INSTALLER_USAGE);
+    tell(INSTALLER_USAGE, 'Information');
     return 0;
   }
-  if (process.platform !== 'win32') {
+  if (!platform) {
     print(
       "optralis-agent : l'installeur Windows ne fonctionne que sous Windows ; sous Linux, utilisez install.sh.",
     );
     return 2;
   }
-  const platform = systemPlatform();
   let payload: InstallerPayload | undefined;
   let damaged: string | undefined;
   try {

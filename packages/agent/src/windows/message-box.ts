@@ -14,10 +14,11 @@ export function messageBoxCommand(
   paths: Pick<WindowsPaths, 'systemRoot'>,
   title: string,
   text: string,
+  icon: 'Warning' | 'Information' = 'Warning',
 ): { file: string; args: string[] } {
   const script = [
     'Add-Type -AssemblyName PresentationFramework',
-    `[void][System.Windows.MessageBox]::Show(${literal(text)}, ${literal(title)}, 'OK', 'Warning')`,
+    `[void][System.Windows.MessageBox]::Show(${literal(text)}, ${literal(title)}, 'OK', '${icon}')`,
   ].join('; ');
   return {
     file: systemTool(paths, 'WindowsPowerShell\\v1.0\\powershell.exe'),

@@ -146,6 +146,42 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
     expect(progress.json().token).toMatchObject({ id: row?.id, usage_count: 1, max_usage: 10 });
   });
 
+  it('max_usage=0 gives a token for any number of machines, and no max_usage gives one for one', async () => {
+    const tokenOf = async (query: string) => {
+      const answer = await env.download(query);
+      expect(answer.status).toBe(200);
+      const payload = payloadOf(answer.body);
+      const row = await findToken(
+        env.server.ctx.db,
+        payload.config.token_id as string,
+        env.client.id,
+      );
+      const audit = await listAudit(env.server.ctx.db, env.client.id);
+      const event = audit.find(
+        (item) => item.action === 'installer.generated' && item.subject === row?.id,
+      );
+      return { payload, row, details: JSON.parse(event?.details ?? '{}') };
+    };
+
+    const unlimited = await tokenOf('?max_usage=0');
+    expect(unlimited.row).toMatchObject({ max_usage: 0, usage_count: 0 });
+    expect(unlimited.details).toMatchObject({ mode: 'token', max_usage: 0 });
+    for (const hostname of ['pc-a', 'pc-b', 'pc-c']) {
+      const enrolled = await env.enroll(unlimited.payload.token as string, hostname);
+      expect(enrolled.statusCode, enrolled.body).toBe(200);
+    }
+    const spent = await findToken(env.server.ctx.db, unlimited.row?.id as string, env.client.id);
+    expect(spent).toMatchObject({ max_usage: 0, usage_count: 3 });
+
+    const single = await tokenOf('');
+    expect(single.row).toMatchObject({ max_usage: 1, usage_count: 0 });
+    expect(single.details).toMatchObject({ mode: 'token', max_usage: 1 });
+    expect((await env.enroll(single.payload.token as string, 'pc-d')).statusCode).toBe(200);
+    const second = await env.enroll(single.payload.token as string, 'pc-e');
+    expect(second.statusCode).toBe(403);
+    expect(second.json().error.code).toBe('token_exhausted');
+  });
+
   it('makes a new token for every download', async () => {
     const first = payloadOf((await env.download()).body);
     const second = payloadOf((await env.download()).body);
