@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../packages/server/src/logger';
 import { agentRequest } from '../support/https';
+import { admin, createThrowawayDatabase } from '../support/postgres';
 import { json, optralis } from '../support/processes';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -38,6 +39,18 @@ function sample(text: string, name: string, labels = ''): number {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
+type Readiness = { status: string; checks: { name: string; ok: boolean; detail?: string }[] };
+
+/** `/readyz` answers 503 with every check listed, only `failing` failed and saying why. */
+async function expectNotReadyFor(s: TestServer, failing: string, detail: string) {
+  const ready = await fetch(`${s.publicUrl}/readyz`);
+  expect(ready.status).toBe(503);
+  const expected = ['database', 'ca', 'downloads'].map((name) =>
+    name === failing ? { name, ok: false, detail } : { name, ok: true },
+  );
+  expect((await ready.json()) as Readiness).toEqual({ status: 'not_ready', checks: expected });
+}
+
 describe('health and readiness', () => {
   it('is healthy and ready with a working store, CA and downloads directory', async () => {
     server = await startTestServer();
@@ -60,15 +73,43 @@ describe('health and readiness', () => {
   it('is not ready, and says why, when the downloads directory is gone', async () => {
     server = await startTestServer();
     fs.rmSync(server.config.downloadsDir, { recursive: true, force: true });
-    const ready = await fetch(`${server.publicUrl}/readyz`);
-    expect(ready.status).toBe(503);
-    const body = (await ready.json()) as {
-      status: string;
-      checks: { name: string; ok: boolean }[];
+    await expectNotReadyFor(server, 'downloads', 'the downloads directory is not readable');
+  });
+  it('names the database when the SQLite store is closed under the server', async () => {
+    server = await startTestServer();
+    await server.ctx.db.destroy();
+    await expectNotReadyFor(server, 'database', 'the database does not answer');
+  });
+
+  it('names the database when its PostgreSQL database is dropped under the server', async () => {
+    const database = await createThrowawayDatabase();
+    const started = await startTestServer({ env: { DATABASE_URL: database.url } });
+    server = {
+      ...started,
+      async stop() {
+        await started.stop();
+        await database.drop();
+      },
     };
-    expect(body.status).toBe('not_ready');
-    expect(body.checks.find((check) => check.name === 'downloads')?.ok).toBe(false);
-    expect(body.checks.find((check) => check.name === 'database')?.ok).toBe(true);
+    expect((await fetch(`${started.publicUrl}/readyz`)).status).toBe(200);
+    // FORCE ends the server's open connections too: the pool has to open new ones, and cannot.
+    await admin(`DROP DATABASE ${database.name} WITH (FORCE)`);
+    await expectNotReadyFor(started, 'database', 'the database does not answer');
+  });
+
+  it('names the CA when its certificate has expired or is not valid yet, and recovers', async () => {
+    let now: number | undefined;
+    server = await startTestServer({ clock: () => new Date(now ?? Date.now()) });
+    const { notBefore, notAfter } = server.ctx.ca.certificate;
+
+    now = notAfter.getTime() + 1000;
+    await expectNotReadyFor(server, 'ca', 'the CA certificate is not valid now');
+    // A host clock set back before the CA was made: machine certificates would not verify.
+    now = notBefore.getTime() - 1000;
+    await expectNotReadyFor(server, 'ca', 'the CA certificate is not valid now');
+
+    now = undefined;
+    expect((await fetch(`${server.publicUrl}/readyz`)).status).toBe(200);
   });
 });
 

@@ -41,7 +41,8 @@ export async function createThrowawayDatabase(label = 'optralis'): Promise<Throw
   };
 }
 
-async function admin(statement: string): Promise<void> {
+/** Runs one statement on the `postgres` database as the administrator of the test machine. */
+export async function admin(statement: string): Promise<void> {
   const url = new URL(ADMIN_URL);
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
