@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentRequest } from '../support/https';
 import { REPO_ROOT } from '../support/paths';
+import { admin, createThrowawayDatabase } from '../support/postgres';
 import { json, optralis, optralisAgent, startServerProcess } from '../support/processes';
 import { tempDir } from '../support/server';
 
@@ -80,6 +81,8 @@ describe('graceful shutdown', () => {
       ].join('\r\n'),
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
+    const store = path.join(dataDir, 'optralis.sqlite');
+    expect(fs.existsSync(`${store}-wal`)).toBe(true);
 
     const stopping = waitFor(server, 'stderr', /shutting down/);
     server.kill('SIGTERM');
@@ -100,6 +103,10 @@ describe('graceful shutdown', () => {
     };
     expect(answer.machine_id).toMatch(/^[0-9A-Z]{26}$/);
     expect(await exited).toBe(0);
+    // SQLite deletes the write-ahead log and its shared-memory file when the last connection
+    // closes (sqlite.org/wal.html); a process that exits with the store still open leaves both.
+    expect(fs.existsSync(`${store}-wal`)).toBe(false);
+    expect(fs.existsSync(`${store}-shm`)).toBe(false);
 
     const machines = json<{ hostname: string }[]>(
       await optralis(['--json', 'machines', 'list'], env),
@@ -145,5 +152,46 @@ describe('graceful shutdown', () => {
       await optralis(['--json', 'machines', 'list'], env),
     );
     expect(machines.map((machine) => machine.status.cpu_percent)).toEqual([30]);
+  });
+
+  it('closes its PostgreSQL connections itself before it exits', async () => {
+    const database = await createThrowawayDatabase();
+    const dataDir = tempDir('shutdown-pg');
+    try {
+      const server = await startServerProcess({
+        OPTRALIS_DATA_DIR: dataDir,
+        OPTRALIS_DOWNLOADS_DIR: path.join(dataDir, 'downloads'),
+        OPTRALIS_ADMIN_PASSWORD: 'correct-horse-battery',
+        DATABASE_URL: database.url,
+      });
+      expect((await fetch(`${server.publicUrl}/readyz`)).status).toBe(200);
+      const sessions = async () => {
+        const [row] = await admin(
+          `SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = $1)::int AS open,
+             sessions::int, sessions_abandoned::int AS abandoned
+           FROM pg_stat_database WHERE datname = $1`,
+          [database.name],
+        );
+        return row as { open: number; sessions: number; abandoned: number };
+      };
+      expect((await sessions()).open).toBeGreaterThan(0);
+
+      const exit = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+      server.child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      // The backends end a moment after their client goes; wait for the last one.
+      let after = await sessions();
+      while (after.open > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        after = await sessions();
+      }
+      // PostgreSQL counts a session whose client went away without saying goodbye (the
+      // protocol's Terminate message, sent by pool.end()) as abandoned: a process killed with
+      // its pool open counts one per connection.
+      expect(after.sessions).toBeGreaterThan(0);
+      expect(after.abandoned).toBe(0);
+    } finally {
+      await database.drop();
+    }
   });
 });

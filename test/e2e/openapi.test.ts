@@ -50,6 +50,40 @@ describe('the API reference', () => {
     }
   });
 
+  it('declares the parameters, query and body every route reads', () => {
+    type Part = { shape?: Record<string, unknown> } | undefined;
+    type Declared = { params?: Part; querystring?: Part; body?: Part };
+    const routes = [server.publicApp, server.agentApp].flatMap((app) => registeredRoutes(app));
+    const keys = (part: Part) => Object.keys(part?.shape ?? {}).sort();
+    for (const { method, url, schema, handler } of routes) {
+      const key = `${method} ${url}`;
+      const declared = (schema ?? {}) as Declared;
+      const source = String(handler);
+
+      const inUrl = [...url.matchAll(/:(\w+)/g)].map((match) => match[1]).sort();
+      expect(keys(declared.params), `${key} declares its path parameters`).toEqual(inUrl);
+      if (source.includes('request.params')) {
+        expect(declared.params, `${key} reads params it does not declare`).toBeDefined();
+      }
+
+      // A body is what these methods carry; clients and proxies may drop one on GET or DELETE.
+      const takesBody = ['POST', 'PUT', 'PATCH'].includes(method);
+      expect(declared.body !== undefined, `${key} declares a body: ${takesBody}`).toBe(takesBody);
+      if (source.includes('request.body')) {
+        expect(declared.body, `${key} reads a body it does not declare`).toBeDefined();
+      }
+
+      if (source.includes('request.query')) {
+        expect(declared.querystring, `${key} reads a query it does not declare`).toBeDefined();
+      }
+      // The scope helpers read ?client_id= for a super-admin (called by name, or through an
+      // import binding once the module is transformed).
+      if (/\b(readScope|writeScope)\b/.test(source)) {
+        expect(keys(declared.querystring), `${key} reads ?client_id=`).toContain('client_id');
+      }
+    }
+  });
+
   it('names no route that does not exist', () => {
     const registered = new Set(
       [server.publicApp, server.agentApp].flatMap((app) =>

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../packages/server/src/logger';
-import { agentRequest } from '../support/https';
+import { agentRequest, type ClientTls } from '../support/https';
+import { admin, createThrowawayDatabase } from '../support/postgres';
 import { json, optralis } from '../support/processes';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -38,6 +39,18 @@ function sample(text: string, name: string, labels = ''): number {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
+type Readiness = { status: string; checks: { name: string; ok: boolean; detail?: string }[] };
+
+/** `/readyz` answers 503 with every check listed, only `failing` failed and saying why. */
+async function expectNotReadyFor(s: TestServer, failing: string, detail: string) {
+  const ready = await fetch(`${s.publicUrl}/readyz`);
+  expect(ready.status).toBe(503);
+  const expected = ['database', 'ca', 'downloads'].map((name) =>
+    name === failing ? { name, ok: false, detail } : { name, ok: true },
+  );
+  expect((await ready.json()) as Readiness).toEqual({ status: 'not_ready', checks: expected });
+}
+
 describe('health and readiness', () => {
   it('is healthy and ready with a working store, CA and downloads directory', async () => {
     server = await startTestServer();
@@ -60,15 +73,43 @@ describe('health and readiness', () => {
   it('is not ready, and says why, when the downloads directory is gone', async () => {
     server = await startTestServer();
     fs.rmSync(server.config.downloadsDir, { recursive: true, force: true });
-    const ready = await fetch(`${server.publicUrl}/readyz`);
-    expect(ready.status).toBe(503);
-    const body = (await ready.json()) as {
-      status: string;
-      checks: { name: string; ok: boolean }[];
+    await expectNotReadyFor(server, 'downloads', 'the downloads directory is not readable');
+  });
+  it('names the database when the SQLite store is closed under the server', async () => {
+    server = await startTestServer();
+    await server.ctx.db.destroy();
+    await expectNotReadyFor(server, 'database', 'the database does not answer');
+  });
+
+  it('names the database when its PostgreSQL database is dropped under the server', async () => {
+    const database = await createThrowawayDatabase();
+    const started = await startTestServer({ env: { DATABASE_URL: database.url } });
+    server = {
+      ...started,
+      async stop() {
+        await started.stop();
+        await database.drop();
+      },
     };
-    expect(body.status).toBe('not_ready');
-    expect(body.checks.find((check) => check.name === 'downloads')?.ok).toBe(false);
-    expect(body.checks.find((check) => check.name === 'database')?.ok).toBe(true);
+    expect((await fetch(`${started.publicUrl}/readyz`)).status).toBe(200);
+    // FORCE ends the server's open connections too: the pool has to open new ones, and cannot.
+    await admin(`DROP DATABASE ${database.name} WITH (FORCE)`);
+    await expectNotReadyFor(started, 'database', 'the database does not answer');
+  });
+
+  it('names the CA when its certificate has expired or is not valid yet, and recovers', async () => {
+    let now: number | undefined;
+    server = await startTestServer({ clock: () => new Date(now ?? Date.now()) });
+    const { notBefore, notAfter } = server.ctx.ca.certificate;
+
+    now = notAfter.getTime() + 1000;
+    await expectNotReadyFor(server, 'ca', 'the CA certificate is not valid now');
+    // A host clock set back before the CA was made: machine certificates would not verify.
+    now = notBefore.getTime() - 1000;
+    await expectNotReadyFor(server, 'ca', 'the CA certificate is not valid now');
+
+    now = undefined;
+    expect((await fetch(`${server.publicUrl}/readyz`)).status).toBe(200);
   });
 });
 
@@ -92,6 +133,95 @@ describe('request ids', () => {
     expect(((await refused.json()) as { requestId: string }).requestId).toBe(id);
     const logged = lines.filter((line) => line.includes('request refused'));
     expect(logged.map((line) => (JSON.parse(line) as { reqId: string }).reqId)).toContain(id);
+  });
+
+  it('are on every line written while serving a request, success, refusal or fault', async () => {
+    type Line = { msg: string; reqId?: string };
+    const lines: Line[] = [];
+    const stream = new PassThrough();
+    let partial = '';
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts.map((part) => JSON.parse(part) as Line));
+    });
+    const log = createLogger({ level: 'trace', format: 'json', destination: stream });
+    server = await startTestServer({ log });
+    const s = server;
+    const token = await tokenFor(s);
+    const afterStart = lines.length;
+
+    const ids: Record<string, string> = {};
+    const answered = (name: string, response: { headers: Headers }) => {
+      ids[name] = response.headers.get('x-request-id') ?? '';
+      expect(ids[name], name).toMatch(UUID);
+    };
+    const login = await fetch(`${s.publicUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@localhost', password: 'correct-horse-battery' }),
+    });
+    expect(login.status).toBe(200);
+    answered('login', login);
+    const jwt = ((await login.json()) as { token: string }).token;
+    const unsigned = await fetch(`${s.publicUrl}/api/machines`);
+    expect(unsigned.status).toBe(401);
+    answered('unsigned', unsigned);
+    const bootstrap = (body: object) =>
+      fetch(`${s.publicUrl}/api/public/bootstrap`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const wrongToken = await bootstrap({ token: 'opt_not-a-real-token', hostname: 'ids-01' });
+    expect(wrongToken.status).toBe(403);
+    answered('wrongToken', wrongToken);
+    const enrolled = await bootstrap({ token, hostname: 'ids-01', arch: 'amd64' });
+    expect(enrolled.status).toBe(200);
+    answered('enrolled', enrolled);
+    const identity = (await enrolled.json()) as Record<string, string>;
+    // On the agent listener, with the id a proxy in front would pass on.
+    ids.heartbeat = 'edge-heartbeat-1';
+    const beat = await agentRequest(
+      `${s.agentApiUrl}/heartbeat`,
+      { cert: identity.certificate, key: identity.private_key, ca: identity.ca_cert } as ClientTls,
+      {
+        body: { version: '1.0.0', platform: 'linux', arch: 'amd64' },
+        headers: { 'x-request-id': ids.heartbeat },
+      },
+    );
+    expect(beat.status).toBe(200);
+    // The store goes away: the next read is a fault of the server.
+    await s.ctx.db.destroy();
+    const fault = await fetch(`${s.publicUrl}/api/machines`, {
+      headers: { authorization: `Bearer ${jwt}` },
+    });
+    expect(fault.status).toBe(500);
+    answered('fault', fault);
+
+    // The completion line follows the answer; wait until the last request has written it.
+    const completed = (id: string | undefined) =>
+      lines.some((line) => line.reqId === id && line.msg === 'request completed');
+    while (!completed(ids.fault)) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const served = lines.slice(afterStart);
+    const known = new Set(Object.values(ids));
+    expect(served.filter((line) => !known.has(line.reqId ?? '')).map((line) => line.msg)).toEqual(
+      [],
+    );
+    const messagesOf = (name: string) =>
+      served.filter((line) => line.reqId === ids[name]).map((line) => line.msg);
+    for (const name of Object.keys(ids)) {
+      expect(messagesOf(name), name).toEqual(
+        expect.arrayContaining(['incoming request', 'request completed']),
+      );
+    }
+    expect(messagesOf('unsigned')).toContain('request refused');
+    expect(messagesOf('wrongToken')).toEqual(
+      expect.arrayContaining(['bootstrap refused', 'request refused']),
+    );
+    expect(messagesOf('enrolled')).toContain('machine enrolled');
+    expect(messagesOf('fault')).toContain('request failed');
   });
 
   it('keep a sane id a proxy sends, and replace one that is too long or odd', async () => {

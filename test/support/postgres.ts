@@ -41,13 +41,17 @@ export async function createThrowawayDatabase(label = 'optralis'): Promise<Throw
   };
 }
 
-async function admin(statement: string): Promise<void> {
+/** Runs one statement on the `postgres` database as the administrator of the test machine. */
+export async function admin(
+  statement: string,
+  values: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
   const url = new URL(ADMIN_URL);
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    await client.query(statement);
+    return (await client.query(statement, values)).rows;
   } finally {
     await client.end();
   }
