@@ -19,3 +19,4 @@ export function mergeLinuxMetadata(
 ): LinuxMetadata;
 export function entryStillPresent(dir: string): (entry: LinuxArchitectureEntry) => boolean;
 export function readJsonIfPresent(file: string): unknown;
+export function writeGzipSibling(file: string, level: number): Promise<number>;

@@ -1,15 +1,19 @@
-// What a build leaves in the downloads directory: where it goes by default, and how
-// metadata-linux.json keeps the other architecture when one is rebuilt.
+// What a build leaves in the downloads directory: where it goes by default, the precompressed
+// .gz the server sends, and how metadata-linux.json keeps the other architecture when one is
+// rebuilt.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { parseLinuxReleaseMetadata } from '@optralis/protocol';
 import { describe, expect, it } from 'vitest';
+import { chooseRepresentation } from '../../packages/server/src/downloads/files';
 import {
   entryStillPresent,
   type LinuxMetadata,
   mergeLinuxMetadata,
   readJsonIfPresent,
+  writeGzipSibling,
 } from '../../scripts/agent/outputs.mjs';
 import { parseOptions } from '../../scripts/build-agent.mjs';
 import { REPO_ROOT } from '../support/paths';
@@ -37,6 +41,66 @@ function metadata(version: string, arches: Record<string, [string, number]>): Li
     build_time: '2026-03-02T10:00:00Z',
   };
 }
+
+/** Bytes like an executable's: long compressible runs with incompressible parts between. */
+function executableLike(mebibytes: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < mebibytes * 4; i += 1) {
+    parts.push(Buffer.alloc(192 * 1024, `section ${i} `), crypto.randomBytes(64 * 1024));
+  }
+  return Buffer.concat(parts);
+}
+
+describe('the precompressed .gz beside each executable', () => {
+  // Larger than the 1 MiB read size, so that the file is compressed in several chunks.
+  const original = executableLike(3);
+
+  it('inflates back to the same bytes and reports its own size', async () => {
+    const dir = tempDir('gzip');
+    const file = path.join(dir, AMD64);
+    fs.writeFileSync(file, original);
+
+    const bytes = await writeGzipSibling(file, 9);
+
+    const compressed = fs.readFileSync(`${file}.gz`);
+    expect(bytes).toBe(compressed.length);
+    expect(zlib.gunzipSync(compressed).equals(original)).toBe(true);
+    expect(bytes).toBeLessThan(original.length / 2);
+    // RFC 1952: XFL is 2 when the compressor used its slowest, best level.
+    expect(compressed[8]).toBe(2);
+    expect(fs.readdirSync(dir).sort()).toEqual([AMD64, `${AMD64}.gz`]);
+  });
+
+  it('is compressed at the level asked for', async () => {
+    const file = path.join(tempDir('gzip-fast'), AMD64);
+    fs.writeFileSync(file, original);
+    const fast = await writeGzipSibling(file, 1);
+    const compressed = fs.readFileSync(`${file}.gz`);
+    // XFL 4: the fastest level.
+    expect(compressed[8]).toBe(4);
+    expect(zlib.gunzipSync(compressed).equals(original)).toBe(true);
+    expect(fast).toBeGreaterThan(await writeGzipSibling(file, 9));
+  });
+
+  it('replaces an earlier .gz and is new enough for the server to send it', async () => {
+    const downloads = tempDir('gzip-served');
+    const dir = path.join(downloads, 'stable');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, AMD64);
+    fs.writeFileSync(`${file}.gz`, zlib.gzipSync('an earlier build'));
+    fs.writeFileSync(file, original);
+
+    await writeGzipSibling(file, 9);
+
+    const gzip = fs.statSync(`${file}.gz`);
+    expect(gzip.mtimeMs).toBeGreaterThanOrEqual(fs.statSync(file).mtimeMs);
+    expect(zlib.gunzipSync(fs.readFileSync(`${file}.gz`)).equals(original)).toBe(true);
+    const chosen = chooseRepresentation(downloads, 'stable', AMD64, {
+      'accept-encoding': 'gzip, deflate',
+    });
+    expect(chosen).toEqual({ root: dir, name: `${AMD64}.gz`, encoding: 'gzip' });
+  });
+});
 
 describe('metadata-linux.json after building one Linux architecture', () => {
   function channelWith(files: Record<string, number>): string {
