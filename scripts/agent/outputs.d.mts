@@ -12,6 +12,25 @@ export interface LinuxMetadata {
   build_time: string;
 }
 
+/** One executable a build made, as the build records it before publishing. */
+export interface BuiltEntry {
+  target: string;
+  filename: string;
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+export function outputName(target: string, version: string): string;
+export function sha256File(file: string): Promise<string>;
+export function writeGzipSibling(file: string, level: number): Promise<number>;
+export function writeJson(file: string, value: unknown): void;
+export function linuxMetadata(input: {
+  version: string;
+  channel: string;
+  buildTime: string;
+  built: BuiltEntry[];
+}): LinuxMetadata;
 export function mergeLinuxMetadata(
   previous: unknown,
   next: LinuxMetadata,
@@ -19,4 +38,4 @@ export function mergeLinuxMetadata(
 ): LinuxMetadata;
 export function entryStillPresent(dir: string): (entry: LinuxArchitectureEntry) => boolean;
 export function readJsonIfPresent(file: string): unknown;
-export function writeGzipSibling(file: string, level: number): Promise<number>;
+export function isoSeconds(date: Date): string;

@@ -9,11 +9,17 @@ import { parseLinuxReleaseMetadata } from '@optralis/protocol';
 import { describe, expect, it } from 'vitest';
 import { chooseRepresentation } from '../../packages/server/src/downloads/files';
 import {
+  type BuiltEntry,
   entryStillPresent,
+  isoSeconds,
   type LinuxMetadata,
+  linuxMetadata,
   mergeLinuxMetadata,
+  outputName,
   readJsonIfPresent,
+  sha256File,
   writeGzipSibling,
+  writeJson,
 } from '../../scripts/agent/outputs.mjs';
 import { parseOptions } from '../../scripts/build-agent.mjs';
 import { REPO_ROOT } from '../support/paths';
@@ -99,6 +105,69 @@ describe('the precompressed .gz beside each executable', () => {
       'accept-encoding': 'gzip, deflate',
     });
     expect(chosen).toEqual({ root: dir, name: `${AMD64}.gz`, encoding: 'gzip' });
+  });
+});
+
+describe('metadata-linux.json of a build of both Linux architectures', () => {
+  async function built(dir: string, target: string, size: number): Promise<BuiltEntry> {
+    const filename = outputName(target, '1.3.0');
+    const file = path.join(dir, filename);
+    fs.writeFileSync(file, crypto.randomBytes(size));
+    return { target, filename, file, bytes: size, sha256: await sha256File(file) };
+  }
+
+  it("lists amd64 and arm64 with their real sizes and hashes, in the specification's form", async () => {
+    const dir = tempDir('both-linux');
+    const amd64 = await built(dir, 'linux-amd64', 300_000);
+    const arm64 = await built(dir, 'linux-arm64', 280_001);
+    const windows = await built(dir, 'windows-amd64', 310_000);
+    const buildTime = isoSeconds(new Date(Date.UTC(2026, 2, 2, 10, 30, 0, 750)));
+
+    const next = linuxMetadata({
+      version: '1.3.0',
+      channel: 'beta',
+      buildTime,
+      built: [amd64, arm64, windows],
+    });
+    const file = path.join(dir, 'metadata-linux.json');
+    writeJson(file, mergeLinuxMetadata(readJsonIfPresent(file), next, entryStillPresent(dir)));
+
+    const bytes = fs.readFileSync(file);
+    const written = JSON.parse(bytes.toString('utf8'));
+    const sha256 = (name: string) =>
+      crypto
+        .createHash('sha256')
+        .update(fs.readFileSync(path.join(dir, name)))
+        .digest('hex');
+    expect(written).toEqual({
+      version: '1.3.0',
+      channel: 'beta',
+      platform: 'linux',
+      architectures: {
+        amd64: { filename: AMD64, checksum_sha256: sha256(AMD64), file_size_bytes: 300_000 },
+        arm64: { filename: ARM64, checksum_sha256: sha256(ARM64), file_size_bytes: 280_001 },
+      },
+      build_time: '2026-03-02T10:30:00Z',
+    });
+    expect(Object.keys(written)).toEqual([
+      'version',
+      'channel',
+      'platform',
+      'architectures',
+      'build_time',
+    ]);
+    expect(Object.keys(written.architectures.arm64)).toEqual([
+      'filename',
+      'checksum_sha256',
+      'file_size_bytes',
+    ]);
+    expect(written.architectures.amd64.checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
+    // UTF-8 without a byte order mark, ending in a newline.
+    expect(bytes.subarray(0, 2).toString('utf8')).toBe('{\n');
+    expect(bytes.at(-1)).toBe(0x0a);
+    expect(fs.readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+
+    expect(parseLinuxReleaseMetadata(bytes, file)).toEqual(written);
   });
 });
 
