@@ -81,25 +81,31 @@ function defaultDownloadsDir(env) {
   return env.OPTRALIS_DOWNLOADS_DIR?.trim() || path.join(ROOT, 'deploy/downloads');
 }
 
+/**
+ * The command line the build accepts. Exported so that the wrappers' tests can check every flag
+ * they pass against it (build-agent.ps1 cannot run here).
+ */
+export const BUILD_OPTIONS = {
+  version: { type: 'string', short: 'v' },
+  channel: { type: 'string', short: 'c', default: 'stable' },
+  targets: { type: 'string', short: 't' },
+  windows: { type: 'boolean', default: false },
+  out: { type: 'string', short: 'o' },
+  'no-gzip': { type: 'boolean', default: false },
+  'gzip-level': { type: 'string', default: '9' },
+  report: { type: 'string' },
+  'sign-pkcs12': { type: 'string' },
+  'sign-cert': { type: 'string' },
+  'sign-key': { type: 'string' },
+  'sign-password-file': { type: 'string' },
+  'sign-timestamp': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
 export function parseOptions(argv, env) {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      version: { type: 'string', short: 'v' },
-      channel: { type: 'string', short: 'c', default: 'stable' },
-      targets: { type: 'string', short: 't' },
-      windows: { type: 'boolean', default: false },
-      out: { type: 'string', short: 'o' },
-      'no-gzip': { type: 'boolean', default: false },
-      'gzip-level': { type: 'string', default: '9' },
-      report: { type: 'string' },
-      'sign-pkcs12': { type: 'string' },
-      'sign-cert': { type: 'string' },
-      'sign-key': { type: 'string' },
-      'sign-password-file': { type: 'string' },
-      'sign-timestamp': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: BUILD_OPTIONS,
     strict: true,
     allowPositionals: false,
   });
