@@ -100,9 +100,14 @@ async function download(url, file, integrity, say) {
 /**
  * The path of the cached Node binary for `target`, downloading and unpacking it first when
  * needed. Files appear in the cache by rename only, so concurrent builds never see half a file.
+ * The registry is npm's own `npm_config_registry` (a mirror), else registry.npmjs.org;
+ * `packages` stands in for NODE_PACKAGES where tests serve tarballs of their own.
  */
-export async function nodeBinary(target, { env = process.env, say = () => {} } = {}) {
-  const pkg = NODE_PACKAGES[target];
+export async function nodeBinary(
+  target,
+  { env = process.env, say = () => {}, packages = NODE_PACKAGES } = {},
+) {
+  const pkg = packages[target];
   if (!pkg) throw new Error(`unknown target ${target}`);
   const dir = path.join(cacheRoot(env), 'node', NODE_VERSION);
   const binary = path.join(dir, target === 'windows-amd64' ? `${pkg.name}.exe` : pkg.name);
