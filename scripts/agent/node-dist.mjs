@@ -86,9 +86,15 @@ async function download(url, file, integrity, say) {
         say(`  ${formatMb(received)}${total ? ` of ${formatMb(total)}` : ''}`);
       }
     }
-  } finally {
+  } catch (error) {
+    // A connection cut short: the partial file is of no use to a later build, which starts over.
     fs.closeSync(out);
+    fs.rmSync(partial, { force: true });
+    throw new Error(`cannot download ${url}: cut short after ${formatMb(received)}`, {
+      cause: error,
+    });
   }
+  fs.closeSync(out);
   const actual = `sha512-${hash.digest('base64')}`;
   if (actual !== integrity) {
     fs.rmSync(partial, { force: true });

@@ -43,13 +43,17 @@ const PACKAGES: Record<string, NodePackage> = {
 interface Registry {
   url: string;
   requests: string[];
-  serve: (body: Buffer | undefined) => void;
+  serve: (body: Buffer | undefined, options?: { cutAfter?: number }) => void;
   close: () => Promise<void>;
 }
 
-/** Serves the tarball at npm's path for it, in 64 KiB writes; 404 when `serve(undefined)`. */
+/**
+ * Serves the tarball at npm's path for it, in 64 KiB writes; 404 when `serve(undefined)`; with
+ * `cutAfter`, announces the whole length but drops the connection after that many bytes.
+ */
 async function startRegistry(): Promise<Registry> {
   let body: Buffer | undefined = GOOD;
+  let cutAfter: number | undefined;
   const requests: string[] = [];
   const server = http.createServer((request, response) => {
     requests.push(request.url ?? '');
@@ -61,6 +65,10 @@ async function startRegistry(): Promise<Registry> {
       'content-type': 'application/octet-stream',
       'content-length': body.length,
     });
+    if (cutAfter !== undefined) {
+      response.write(body.subarray(0, cutAfter), () => response.socket?.destroy());
+      return;
+    }
     for (let start = 0; start < body.length; start += 64 * 1024) {
       response.write(body.subarray(start, start + 64 * 1024));
     }
@@ -71,8 +79,9 @@ async function startRegistry(): Promise<Registry> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    serve: (next) => {
+    serve: (next, options = {}) => {
       body = next;
+      cutAfter = options.cutAfter;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -160,6 +169,21 @@ describe('the Node binaries the build starts from', () => {
     expect(registry.requests).toEqual([TARBALL_PATH]);
     expect(fs.readFileSync(path.join(dir, TARBALL)).equals(GOOD)).toBe(true);
     expect(fs.readFileSync(binary, 'utf8')).toBe(FAKE_NODE);
+  });
+
+  it('leaves nothing in the cache when the download is cut short, and starts over', async () => {
+    const { registry, dir, fetchNode } = await setUp();
+    registry.serve(GOOD, { cutAfter: 1024 * 1024 });
+
+    // The message says how far it got (1 MiB is sent; the last bytes may be lost with the cut).
+    await expect(fetchNode()).rejects.toThrow(
+      new RegExp(`^cannot download ${registry.url}${TARBALL_PATH}: cut short after [01]\\.\\d MB$`),
+    );
+    expect(fs.readdirSync(dir)).toEqual([]);
+
+    registry.serve(GOOD);
+    expect(fs.readFileSync(await fetchNode(), 'utf8')).toBe(FAKE_NODE);
+    expect(registry.requests).toEqual([TARBALL_PATH, TARBALL_PATH]);
   });
 
   it('names the address and the status when the registry has no such tarball', async () => {
