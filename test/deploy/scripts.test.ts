@@ -153,6 +153,9 @@ describe('scripts/init-agent-ca.sh', () => {
     expectOwnedByContainer(dir, first);
     const certificate = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
     expect(fs.readFileSync(path.join(dir, 'ca-bundle.crt'), 'utf8')).toBe(certificate);
+    // What Caddy shows as /etc/caddy/optralis-agent-ca.crt (deploy/docker-compose.yml).
+    const forCaddy = path.join(dir, 'trusted', 'optralis-agent-ca.crt');
+    expect(fs.readFileSync(forCaddy, 'utf8')).toBe(certificate);
 
     const again = run();
     expect(again.status).toBe(0);
@@ -163,6 +166,9 @@ describe('scripts/init-agent-ca.sh', () => {
     expect(forced.status, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('reinstall the agents');
     expect(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8')).not.toBe(certificate);
+    expect(fs.readFileSync(forCaddy, 'utf8')).toBe(
+      fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
+    );
     const backups = fs
       .readdirSync(path.dirname(dir))
       .filter((name) => /^ca\.backup\.\d{8}-\d{6}$/.test(name));
@@ -201,6 +207,7 @@ function expectOwnedByContainer(dir: string, result: { stdout: string; stderr: s
     'ca-bundle.crt',
     'trusted',
     'trusted/agent-ca-1.crt',
+    'trusted/optralis-agent-ca.crt',
   ]) {
     const stat = fs.statSync(path.join(dir, file));
     expect({ file, uid: stat.uid, gid: stat.gid }).toEqual({ file, uid: 10001, gid: 10001 });

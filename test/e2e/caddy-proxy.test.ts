@@ -13,6 +13,7 @@ import {
   issueServerCertificate,
   loadCa,
   NEXT_DIR,
+  PROXY_TRUST_BUNDLE,
   PROXY_TRUST_DIR,
   subtle,
   x509,
@@ -263,6 +264,16 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
     await run('caddy', ['reload', ...CADDY_CONFIG], { env: caddyEnv });
   }
 
+  /**
+   * How many CAs the spec's check (`cat /etc/caddy/optralis-agent-ca.crt`, a link into the
+   * mounted trusted/ directory) shows; it must be the bundle agents receive.
+   */
+  function casShownToCaddy(caDir: string): number {
+    const pem = fs.readFileSync(path.join(caDir, PROXY_TRUST_DIR, PROXY_TRUST_BUNDLE), 'utf8');
+    expect(pem).toBe(fs.readFileSync(path.join(caDir, 'ca-bundle.crt'), 'utf8'));
+    return x509.PemConverter.decode(pem).length;
+  }
+
   /** A client certificate from the CA in `caDir`, for a machine the server does not know. */
   async function strangerFrom(caDir: string) {
     const ca = await loadCa(caDir);
@@ -284,9 +295,11 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
     const oldAgent = await enrollThroughCaddy('proxied-rotation-old');
     const renewing = await enrollThroughCaddy('proxied-rotation');
     const oldIssuer = new x509.X509Certificate(renewing.cert).issuer;
+    expect(casShownToCaddy(caDir)).toBe(1);
 
     const rotated = await optralis(['--json', 'ca', 'rotate'], server.env);
     expect(rotated.code, rotated.stderr).toBe(0);
+    expect(casShownToCaddy(caDir)).toBe(2);
     const stranger = await strangerFrom(path.join(caDir, NEXT_DIR));
     const probe = () => throughCaddy(`${agentSite}/health`, { ...stranger, ca: siteCa });
     // Until it reloads, Caddy knows only the first CA.
@@ -305,6 +318,7 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
 
     const activated = await optralis(['--json', 'ca', 'activate'], server.env);
     expect(activated.code, activated.stderr).toBe(0);
+    expect(casShownToCaddy(caDir)).toBe(2);
     const newIssuer = (await loadCa(caDir)).certificate.subject;
     const agent = startAgent(renewing.configDir);
     const renewed = await eventually(async () => {
@@ -316,6 +330,7 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
 
     const retired = await optralis(['--json', 'ca', 'retire', '--force'], server.env);
     expect(retired.code, retired.stderr).toBe(0);
+    expect(casShownToCaddy(caDir)).toBe(1);
     await reloadCaddy();
     const after = await throughCaddy(`${agentSite}/health`, { cert: renewed, key, ca: siteCa });
     expect(after.status).toBe(200);
