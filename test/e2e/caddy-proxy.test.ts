@@ -104,6 +104,7 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
   let caddy: ChildProcess;
   let caddyEnv: Record<string, string>;
   let caddyLog = '';
+  let caddyDir: string;
   let agentSite: string;
   let dashboardSite: string;
   let directAgentUrl: string;
@@ -134,6 +135,8 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
       lifetimeDays: 1,
     });
     fs.writeFileSync(path.join(dir, 'site.crt'), site.certificatePem);
+    fs.writeFileSync(path.join(dir, 'site-ca.crt'), server.ctx.ca.certificatePem);
+    caddyDir = dir;
     fs.writeFileSync(path.join(dir, 'site.key'), site.keyPem);
     caddyEnv = {
       PATH: process.env.PATH ?? '',
@@ -247,6 +250,53 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
         key: foreign.keyPem,
       }),
     ).rejects.toThrow();
+  });
+
+  /**
+   * The guide's check from an enrolled machine (docs/operations.md, "Checks from the
+   * specification"), as written there: only the machine's directory and the domain are this
+   * test's, and curl trusts Caddy's site certificate through CURL_CA_BUNDLE, which a public
+   * certificate does not need.
+   */
+  function documentedCurl(configDir: string, options: { withoutCertificate?: boolean } = {}) {
+    const guide = fs.readFileSync(path.join(REPO_ROOT, 'docs/operations.md'), 'utf8');
+    const written = /^curl -v --cert .*\\\n\s+https:\S+\/health$/m.exec(guide)?.[0] ?? '';
+    expect(written).toContain('--key /etc/optralis-agent/client.key');
+    let command = written
+      .replace(/\\\n\s+/, '')
+      .replaceAll('/etc/optralis-agent/', `${configDir}/`)
+      .replace(/https:\/\/[^/\s]+/, agentSite);
+    if (options.withoutCertificate) command = command.replace(/ --cert \S+ --key \S+/, '');
+    // Asynchronous: the server answering behind Caddy runs in this process.
+    return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const env = {
+        PATH: process.env.PATH ?? '',
+        CURL_CA_BUNDLE: path.join(caddyDir, 'site-ca.crt'),
+      };
+      execFile('sh', ['-c', command], { env, encoding: 'utf8' }, (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ status, stdout, stderr });
+      });
+    });
+  }
+
+  it("answers the guide's curl check with the machine's own certificate", async () => {
+    const machine = await enrollThroughCaddy('proxied-curl');
+    const result = await documentedCurl(machine.configDir);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ status: 'ok', machine_id: machine.machineId });
+    // -v shows the handshake with Caddy and the answer's status line.
+    expect(result.stderr).toMatch(/SSL connection using TLSv1\.3/);
+    expect(result.stderr).toMatch(/^< HTTP\/2 200/m);
+
+    // As the guide says: without the certificate Caddy asks for one in the handshake, then
+    // drops the connection before any HTTP answer. With TLS 1.3 curl notices that on its first
+    // write or read (exit 55 or 56), or in the handshake itself (35).
+    const refused = await documentedCurl(machine.configDir, { withoutCertificate: true });
+    expect([35, 55, 56]).toContain(refused.status);
+    expect(refused.stderr).toMatch(/TLS handshake, Request CERT/);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).not.toMatch(/^< HTTP/m);
   });
 
   it('ignores the header from anyone but the proxy', async () => {
