@@ -32,6 +32,25 @@ compose() {
   fi
 }
 
+# The server services this host runs: "server", and "server-2" when the replica profile is on
+# (docs/operations.md, "Scale out"). Compose takes COMPOSE_PROFILES from the environment first,
+# then from deploy/.env; so does this. Read here rather than asked of compose: docker-compose 1.x
+# lists every service whatever the profiles.
+server_services() {
+  local profiles
+  if [ -n "${COMPOSE_PROFILES+set}" ]; then
+    profiles=$COMPOSE_PROFILES
+  elif [ -f deploy/.env ]; then
+    profiles=$(sed -n -e 's/[[:space:]]\{1,\}#.*$//' \
+      -e 's/^[[:space:]]*COMPOSE_PROFILES[[:space:]]*=[[:space:]]*//p' deploy/.env |
+      tail -n 1 | tr -d "\"' \r\t")
+  fi
+  echo server
+  case ",${profiles:-}," in
+    *,replica,* | *,\*,*) echo server-2 ;;
+  esac
+}
+
 main() {
   local skip_api=0 skip_dashboard=0 skip_git=0 version='' channel=stable
   dry_run=0
@@ -78,8 +97,12 @@ main() {
   if [ "$skip_api" = 1 ]; then
     echo "server container kept (--skip-api); the dashboard ships inside it"
   else
+    local services
+    services=$(server_services)
     compose build server
-    compose up -d server
+    # Every replica, so that none keeps running the previous version; they share one image.
+    # shellcheck disable=SC2086 # one service name per word
+    compose up -d $services
   fi
   compose up -d caddy
   compose restart caddy

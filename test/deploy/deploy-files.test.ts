@@ -3,9 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ignore from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
-import { PROXY_TRUST_FILES } from '../../packages/server/src/ca';
+import {
+  activateCa,
+  CA_BUNDLE_FILE,
+  initCa,
+  PROXY_TRUST_DIR,
+  PROXY_TRUST_FILES,
+  retireCa,
+  rotateCa,
+  x509,
+} from '../../packages/server/src/ca';
 import { SHUTDOWN_GRACE_MS } from '../../packages/server/src/cli/serve';
 import { REPO_ROOT } from '../support/paths';
+import { tempDir } from '../support/server';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
 
@@ -76,6 +86,50 @@ describe('deployment files', () => {
       (match) => match[1],
     );
     expect(named).toEqual([...PROXY_TRUST_FILES]);
+  });
+
+  it("shows Caddy the spec's /etc/caddy/optralis-agent-ca.crt, through every CA rotation step", async () => {
+    // The caddy service's start command, run as Docker would, with /etc/caddy in a temporary
+    // directory where the CA's trusted/ directory is mounted, and a caddy that only exits.
+    const source = fs.readFileSync(path.join(DEPLOY, 'docker-compose.yml'), 'utf8');
+    const folded = /command:\n\s+- \/bin\/sh\n\s+- -c\n\s+- >-\n((?:\s{8}\S.*\n)+)/.exec(source);
+    const command = (folded?.[1] ?? '')
+      .trim()
+      .split(/\s*\n\s*/)
+      .join(' ');
+    expect(command).toMatch(/ln -sfn .* && exec caddy run --config \/etc\/caddy\/Caddyfile/);
+
+    const caDir = tempDir('ca');
+    await initCa(caDir);
+    const etcCaddy = tempDir('etc-caddy');
+    fs.symlinkSync(path.join(caDir, PROXY_TRUST_DIR), path.join(etcCaddy, 'optralis-agent-ca'));
+    const bin = tempDir('bin');
+    fs.writeFileSync(path.join(bin, 'caddy'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const started = spawnSync('/bin/sh', ['-c', command.replaceAll('/etc/caddy', etcCaddy)], {
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+    });
+    expect(started.status, started.stderr).toBe(0);
+
+    const seen = path.join(etcCaddy, 'optralis-agent-ca.crt');
+    const subjects = () => {
+      const pem = fs.readFileSync(seen, 'utf8');
+      expect(pem).toBe(fs.readFileSync(path.join(caDir, CA_BUNDLE_FILE), 'utf8'));
+      return x509.PemConverter.decode(pem).map((der) => new x509.X509Certificate(der).subject);
+    };
+    const [first] = subjects();
+    expect(first).toMatch(/^CN=Optralis Agent CA /);
+
+    // Each step replaces the file by rename; the link, unlike a file mount, shows the new one.
+    await rotateCa(caDir, new Date());
+    const published = subjects();
+    expect(published).toHaveLength(2);
+    expect(published[0]).toBe(first);
+    const second = published[1];
+    activateCa(caDir);
+    expect(subjects()).toEqual([second, first]);
+    retireCa(caDir, new Date());
+    expect(subjects()).toEqual([second]);
   });
 
   it('refuses to start without its secrets, naming the missing one', () => {

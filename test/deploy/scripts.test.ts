@@ -20,20 +20,40 @@ function recordingPath(failing: string[] = []): { bin: string; log: string } {
   return { bin, log };
 }
 
-function deploy(args: string[], failing: string[] = []) {
-  const { bin, log } = recordingPath(failing);
+interface DeployOptions {
+  failing?: string[];
+  env?: Record<string, string>;
+  /** Contents of deploy/.env: the script then runs from a copy of itself in a tree of its own. */
+  dotenv?: string;
+}
+
+function deploy(args: string[], options: DeployOptions = {}) {
+  const { bin, log } = recordingPath(options.failing);
+  const root = options.dotenv === undefined ? REPO_ROOT : treeWithDotenv(options.dotenv);
   const result = spawnSync('bash', ['scripts/deploy.sh', ...args], {
-    cwd: REPO_ROOT,
+    cwd: root,
     env: {
       PATH: `${bin}:${process.env.PATH ?? ''}`,
       OPTRALIS_BUILD_AGENT: path.join(bin, 'build-agent'),
       OPTRALIS_SETUP: path.join(bin, 'setup'),
+      ...options.env,
     },
     encoding: 'utf8',
   });
   const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
   return { ...result, calls: calls.filter((call) => call !== 'docker compose version') };
 }
+
+function treeWithDotenv(dotenv: string): string {
+  const root = tempDir('deploy-tree');
+  fs.mkdirSync(path.join(root, 'scripts'));
+  fs.mkdirSync(path.join(root, 'deploy'));
+  fs.copyFileSync(path.join(REPO_ROOT, 'scripts/deploy.sh'), path.join(root, 'scripts/deploy.sh'));
+  fs.writeFileSync(path.join(root, 'deploy/.env'), dotenv);
+  return root;
+}
+
+const COMPOSE = 'docker compose -f deploy/docker-compose.yml';
 
 describe('scripts/deploy.sh', () => {
   it('is shellcheck clean, like init-agent-ca.sh and build-agent.sh', () => {
@@ -49,15 +69,44 @@ describe('scripts/deploy.sh', () => {
       'git pull --ff-only',
       'setup --node-only',
       'build-agent -v 1.2.3 -c beta',
-      'docker compose -f deploy/docker-compose.yml build server',
-      'docker compose -f deploy/docker-compose.yml up -d server',
-      'docker compose -f deploy/docker-compose.yml up -d caddy',
-      'docker compose -f deploy/docker-compose.yml restart caddy',
+      `${COMPOSE} build server`,
+      `${COMPOSE} up -d server`,
+      `${COMPOSE} up -d caddy`,
+      `${COMPOSE} restart caddy`,
     ]);
   });
 
+  it('recreates the second replica too when the replica profile is on', () => {
+    const expected = [
+      `${COMPOSE} build server`,
+      `${COMPOSE} up -d server server-2`,
+      `${COMPOSE} up -d caddy`,
+      `${COMPOSE} restart caddy`,
+    ];
+    const args = ['--skip-git', '--agent-version', '1.2.3'];
+    const fromEnv = deploy(args, { env: { COMPOSE_PROFILES: 'metrics,replica' } });
+    expect(fromEnv.status, fromEnv.stderr).toBe(0);
+    expect(fromEnv.calls.slice(2)).toEqual(expected);
+
+    // Where operators set it (deploy/.env.example), with the quotes and comment it may carry.
+    const fromFile = deploy(args, {
+      dotenv: 'POSTGRES_PASSWORD=x\nCOMPOSE_PROFILES="replica" # on\n',
+    });
+    expect(fromFile.status, fromFile.stderr).toBe(0);
+    expect(fromFile.calls.slice(2)).toEqual(expected);
+
+    // The environment wins over deploy/.env, as it does for compose.
+    const off = deploy(args, {
+      dotenv: 'COMPOSE_PROFILES=replica\n',
+      env: { COMPOSE_PROFILES: '' },
+    });
+    expect(off.calls).toContain(`${COMPOSE} up -d server`);
+    const commented = deploy(args, { dotenv: '# COMPOSE_PROFILES=replica\n' });
+    expect(commented.calls).toContain(`${COMPOSE} up -d server`);
+  });
+
   it('stops at the first failure', () => {
-    const result = deploy(['--agent-version', '1.2.3'], ['build-agent']);
+    const result = deploy(['--agent-version', '1.2.3'], { failing: ['build-agent'] });
     expect(result.status).not.toBe(0);
     expect(result.calls).toEqual([
       'git pull --ff-only',
@@ -65,7 +114,7 @@ describe('scripts/deploy.sh', () => {
       'build-agent -v 1.2.3 -c stable',
     ]);
     // Agents are never built against node_modules that could not be brought up to date.
-    const stale = deploy(['--agent-version', '1.2.3'], ['setup']);
+    const stale = deploy(['--agent-version', '1.2.3'], { failing: ['setup'] });
     expect(stale.status).not.toBe(0);
     expect(stale.calls).toEqual(['git pull --ff-only', 'setup --node-only']);
   });
@@ -104,6 +153,9 @@ describe('scripts/init-agent-ca.sh', () => {
     expectOwnedByContainer(dir, first);
     const certificate = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
     expect(fs.readFileSync(path.join(dir, 'ca-bundle.crt'), 'utf8')).toBe(certificate);
+    // What Caddy shows as /etc/caddy/optralis-agent-ca.crt (deploy/docker-compose.yml).
+    const forCaddy = path.join(dir, 'trusted', 'optralis-agent-ca.crt');
+    expect(fs.readFileSync(forCaddy, 'utf8')).toBe(certificate);
 
     const again = run();
     expect(again.status).toBe(0);
@@ -114,6 +166,9 @@ describe('scripts/init-agent-ca.sh', () => {
     expect(forced.status, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('reinstall the agents');
     expect(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8')).not.toBe(certificate);
+    expect(fs.readFileSync(forCaddy, 'utf8')).toBe(
+      fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
+    );
     const backups = fs
       .readdirSync(path.dirname(dir))
       .filter((name) => /^ca\.backup\.\d{8}-\d{6}$/.test(name));
@@ -152,6 +207,7 @@ function expectOwnedByContainer(dir: string, result: { stdout: string; stderr: s
     'ca-bundle.crt',
     'trusted',
     'trusted/agent-ca-1.crt',
+    'trusted/optralis-agent-ca.crt',
   ]) {
     const stat = fs.statSync(path.join(dir, file));
     expect({ file, uid: stat.uid, gid: stat.gid }).toEqual({ file, uid: 10001, gid: 10001 });

@@ -13,6 +13,7 @@ import {
   issueServerCertificate,
   loadCa,
   NEXT_DIR,
+  PROXY_TRUST_BUNDLE,
   PROXY_TRUST_DIR,
   subtle,
   x509,
@@ -103,6 +104,7 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
   let caddy: ChildProcess;
   let caddyEnv: Record<string, string>;
   let caddyLog = '';
+  let caddyDir: string;
   let agentSite: string;
   let dashboardSite: string;
   let directAgentUrl: string;
@@ -133,6 +135,8 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
       lifetimeDays: 1,
     });
     fs.writeFileSync(path.join(dir, 'site.crt'), site.certificatePem);
+    fs.writeFileSync(path.join(dir, 'site-ca.crt'), server.ctx.ca.certificatePem);
+    caddyDir = dir;
     fs.writeFileSync(path.join(dir, 'site.key'), site.keyPem);
     caddyEnv = {
       PATH: process.env.PATH ?? '',
@@ -248,6 +252,53 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
     ).rejects.toThrow();
   });
 
+  /**
+   * The guide's check from an enrolled machine (docs/operations.md, "Checks from the
+   * specification"), as written there: only the machine's directory and the domain are this
+   * test's, and curl trusts Caddy's site certificate through CURL_CA_BUNDLE, which a public
+   * certificate does not need.
+   */
+  function documentedCurl(configDir: string, options: { withoutCertificate?: boolean } = {}) {
+    const guide = fs.readFileSync(path.join(REPO_ROOT, 'docs/operations.md'), 'utf8');
+    const written = /^curl -v --cert .*\\\n\s+https:\S+\/health$/m.exec(guide)?.[0] ?? '';
+    expect(written).toContain('--key /etc/optralis-agent/client.key');
+    let command = written
+      .replace(/\\\n\s+/, '')
+      .replaceAll('/etc/optralis-agent/', `${configDir}/`)
+      .replace(/https:\/\/[^/\s]+/, agentSite);
+    if (options.withoutCertificate) command = command.replace(/ --cert \S+ --key \S+/, '');
+    // Asynchronous: the server answering behind Caddy runs in this process.
+    return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const env = {
+        PATH: process.env.PATH ?? '',
+        CURL_CA_BUNDLE: path.join(caddyDir, 'site-ca.crt'),
+      };
+      execFile('sh', ['-c', command], { env, encoding: 'utf8' }, (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ status, stdout, stderr });
+      });
+    });
+  }
+
+  it("answers the guide's curl check with the machine's own certificate", async () => {
+    const machine = await enrollThroughCaddy('proxied-curl');
+    const result = await documentedCurl(machine.configDir);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ status: 'ok', machine_id: machine.machineId });
+    // -v shows the handshake with Caddy and the answer's status line.
+    expect(result.stderr).toMatch(/SSL connection using TLSv1\.3/);
+    expect(result.stderr).toMatch(/^< HTTP\/2 200/m);
+
+    // As the guide says: without the certificate Caddy asks for one in the handshake, then
+    // drops the connection before any HTTP answer. With TLS 1.3 curl notices that on its first
+    // write or read (exit 55 or 56), or in the handshake itself (35).
+    const refused = await documentedCurl(machine.configDir, { withoutCertificate: true });
+    expect([35, 55, 56]).toContain(refused.status);
+    expect(refused.stderr).toMatch(/TLS handshake, Request CERT/);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).not.toMatch(/^< HTTP/m);
+  });
+
   it('ignores the header from anyone but the proxy', async () => {
     const machine = await enrollThroughCaddy('proxied-04');
     const der = machine.cert.replace(/-----[^-]+-----|\s/g, '');
@@ -261,6 +312,16 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
   /** What the operator runs after each CA step: Caddy reads the CA files when it loads. */
   async function reloadCaddy(): Promise<void> {
     await run('caddy', ['reload', ...CADDY_CONFIG], { env: caddyEnv });
+  }
+
+  /**
+   * How many CAs the spec's check (`cat /etc/caddy/optralis-agent-ca.crt`, a link into the
+   * mounted trusted/ directory) shows; it must be the bundle agents receive.
+   */
+  function casShownToCaddy(caDir: string): number {
+    const pem = fs.readFileSync(path.join(caDir, PROXY_TRUST_DIR, PROXY_TRUST_BUNDLE), 'utf8');
+    expect(pem).toBe(fs.readFileSync(path.join(caDir, 'ca-bundle.crt'), 'utf8'));
+    return x509.PemConverter.decode(pem).length;
   }
 
   /** A client certificate from the CA in `caDir`, for a machine the server does not know. */
@@ -284,9 +345,11 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
     const oldAgent = await enrollThroughCaddy('proxied-rotation-old');
     const renewing = await enrollThroughCaddy('proxied-rotation');
     const oldIssuer = new x509.X509Certificate(renewing.cert).issuer;
+    expect(casShownToCaddy(caDir)).toBe(1);
 
     const rotated = await optralis(['--json', 'ca', 'rotate'], server.env);
     expect(rotated.code, rotated.stderr).toBe(0);
+    expect(casShownToCaddy(caDir)).toBe(2);
     const stranger = await strangerFrom(path.join(caDir, NEXT_DIR));
     const probe = () => throughCaddy(`${agentSite}/health`, { ...stranger, ca: siteCa });
     // Until it reloads, Caddy knows only the first CA.
@@ -305,6 +368,7 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
 
     const activated = await optralis(['--json', 'ca', 'activate'], server.env);
     expect(activated.code, activated.stderr).toBe(0);
+    expect(casShownToCaddy(caDir)).toBe(2);
     const newIssuer = (await loadCa(caDir)).certificate.subject;
     const agent = startAgent(renewing.configDir);
     const renewed = await eventually(async () => {
@@ -316,6 +380,7 @@ describe('behind Caddy with client_auth (deploy/Caddyfile)', () => {
 
     const retired = await optralis(['--json', 'ca', 'retire', '--force'], server.env);
     expect(retired.code, retired.stderr).toBe(0);
+    expect(casShownToCaddy(caDir)).toBe(1);
     await reloadCaddy();
     const after = await throughCaddy(`${agentSite}/health`, { cert: renewed, key, ca: siteCa });
     expect(after.status).toBe(200);

@@ -25,6 +25,12 @@ export const PREVIOUS_DIR = 'previous';
  */
 export const PROXY_TRUST_DIR = 'trusted';
 export const PROXY_TRUST_FILES = ['agent-ca-1.crt', 'agent-ca-2.crt'] as const;
+/**
+ * Every trusted CA in one file, beside the proxy's per-CA files: the compose file shows it to
+ * Caddy as the specification's `/etc/caddy/optralis-agent-ca.crt`, for the operator to check.
+ * Caddy itself reads the per-CA files (see above).
+ */
+export const PROXY_TRUST_BUNDLE = 'optralis-agent-ca.crt';
 const CA_LIFETIME_YEARS = 10;
 
 /** The loaded certificate authority that signs every machine certificate. */
@@ -122,20 +128,28 @@ export function writeTrustBundle(dir: string): string {
   return bundle;
 }
 
-/** Writes `trusted/agent-ca-N.crt` where they differ from the trusted CAs; true if it wrote. */
+/**
+ * Writes `trusted/agent-ca-N.crt` and `trusted/optralis-agent-ca.crt` where they differ from the
+ * trusted CAs; true if it wrote.
+ */
 export function writeProxyTrust(dir: string, pems: string[]): boolean {
   assert(pems.length >= 1 && pems.length <= PROXY_TRUST_FILES.length, 'one or two trusted CAs');
   const proxyDir = path.join(dir, PROXY_TRUST_DIR);
   // Readable by the proxy's own user: these are public certificates.
   fs.mkdirSync(proxyDir, { recursive: true, mode: 0o755 });
+  const wanted: [string, string][] = PROXY_TRUST_FILES.map((name, index) => [
+    name,
+    pems[index] ?? pems[0] ?? '',
+  ]);
+  wanted.push([PROXY_TRUST_BUNDLE, pems.join('')]);
+
   let wrote = false;
-  PROXY_TRUST_FILES.forEach((name, index) => {
+  for (const [name, pem] of wanted) {
     const file = path.join(proxyDir, name);
-    const pem = pems[index] ?? pems[0] ?? '';
-    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === pem) return;
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === pem) continue;
     writeFileAtomic(file, pem, 0o644);
     wrote = true;
-  });
+  }
   return wrote;
 }
 

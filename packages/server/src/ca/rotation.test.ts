@@ -8,6 +8,7 @@ import {
   loadCa,
   NEXT_DIR,
   PREVIOUS_DIR,
+  PROXY_TRUST_BUNDLE,
   PROXY_TRUST_DIR,
   PROXY_TRUST_FILES,
 } from './authority';
@@ -34,6 +35,16 @@ function proxyTrust(dir: string): string[] {
   });
 }
 
+/**
+ * The subjects in the proxy's bundle, the specification's optralis-agent-ca.crt; it must be the
+ * agents' bundle, byte for byte.
+ */
+function proxyBundle(dir: string): string[] {
+  const pem = fs.readFileSync(path.join(dir, PROXY_TRUST_DIR, PROXY_TRUST_BUNDLE), 'utf8');
+  expect(pem).toBe(fs.readFileSync(path.join(dir, CA_BUNDLE_FILE), 'utf8'));
+  return x509.PemConverter.decode(pem).map((der) => new x509.X509Certificate(der).subject);
+}
+
 describe('CA rotation files', () => {
   it('publishes the next CA first, switches issuing on activation, then retires the old one', async () => {
     const dir = tempDir('rotate');
@@ -43,6 +54,7 @@ describe('CA rotation files', () => {
     expect(initial.trusted.map((c) => c.subject)).toEqual([first.certificate.subject]);
     expect(initial.previous).toBeUndefined();
     expect(proxyTrust(dir)).toEqual([first.certificate.subject, first.certificate.subject]);
+    expect(proxyBundle(dir)).toEqual([first.certificate.subject]);
 
     await rotateCa(dir, NOW);
     const published = await loadCaTrust(dir);
@@ -52,6 +64,7 @@ describe('CA rotation files', () => {
     expect(second).not.toBe(first.certificate.subject);
     expect(published.trusted.map((c) => c.subject)).toEqual([first.certificate.subject, second]);
     expect(proxyTrust(dir)).toEqual([first.certificate.subject, second]);
+    expect(proxyBundle(dir)).toEqual([first.certificate.subject, second]);
     expect(listenerIssuer(published).certificate.equal(first.certificate)).toBe(true);
     expect(fs.statSync(path.join(dir, NEXT_DIR, 'ca.key')).mode & 0o777).toBe(0o600);
     await expect(rotateCa(dir, NOW)).rejects.toThrow(/ca activate/);
@@ -64,6 +77,7 @@ describe('CA rotation files', () => {
     expect(activated.previous?.certificate.equal(first.certificate)).toBe(true);
     expect(activated.trusted.map((c) => c.subject)).toEqual([second, first.certificate.subject]);
     expect(proxyTrust(dir)).toEqual([second, first.certificate.subject]);
+    expect(proxyBundle(dir)).toEqual([second, first.certificate.subject]);
     // Agents that only know the old CA must still be able to verify the listener.
     expect(listenerIssuer(activated).certificate.equal(first.certificate)).toBe(true);
     expect(fs.statSync(path.join(dir, PREVIOUS_DIR, 'ca.key')).mode & 0o777).toBe(0o600);
@@ -76,6 +90,7 @@ describe('CA rotation files', () => {
     expect(after.previous).toBeUndefined();
     expect(after.trusted.map((c) => c.subject)).toEqual([second]);
     expect(proxyTrust(dir)).toEqual([second, second]);
+    expect(proxyBundle(dir)).toEqual([second]);
     expect(listenerIssuer(after).certificate.subject).toBe(second);
     expect(() => retireCa(dir, NOW)).toThrow(RotationError);
   });
