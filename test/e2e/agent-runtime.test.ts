@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { enrollTestMachine, newClient } from '../support/machines';
 import { REPO_ROOT } from '../support/paths';
 import { freePort } from '../support/ports';
 import { agentBundle, optralis } from '../support/processes';
+import { hasBelievableSensor } from '../support/sensors';
 import { type TestServer, tempDir } from '../support/server';
 
 /** `optralis-agent run` as bundled from the current sources, with its own log directory. */
@@ -141,6 +143,60 @@ describe('the agent service over time', () => {
     // Started, down, back: a handful of lines for dozens of heartbeats and several failures.
     expect(lines.length).toBeLessThanOrEqual(6);
     expect(agent.stderr()).toBe(lines.map((line) => `${line}\n`).join(''));
+  });
+
+  it('reports the machine’s real uptime, memory, disk, CPU use and temperature', async () => {
+    const server = await fixedServer(tempDir('readings'), {
+      http: await freePort(),
+      agent: await freePort(),
+    });
+    cleanups.push(() => server.stop());
+    const machine = await enrollTestMachine(server, await newClient(server), 'readings-01');
+    editConfig(machine.configDir, { interval: 1 });
+    const uptimeBefore = os.uptime();
+    const agent = startAgent(machine.configDir);
+    cleanups.push(() => agent.stop());
+
+    // The first heartbeat has no CPU figure yet (use is measured between two readings).
+    const row = await eventually(async () => {
+      const found = await server.ctx.db
+        .selectFrom('machines')
+        .selectAll()
+        .where('id', '=', machine.machineId)
+        .executeTakeFirst();
+      return found?.cpu_percent !== null && found?.cpu_percent !== undefined ? found : undefined;
+    }, 'a heartbeat with a CPU reading');
+    const uptimeAfter = os.uptime();
+    expect(await agent.stop()).toBe(0);
+
+    expect(row.platform).toBe('linux');
+    expect(row.arch).toBe(process.arch === 'arm64' ? 'arm64' : 'amd64');
+    expect(row.agent_version).toMatch(/^\d+\.\d+\.\d+/);
+
+    const uptime = Number(row.uptime_seconds);
+    expect(uptime).toBeGreaterThan(0);
+    expect(uptime).toBeGreaterThanOrEqual(Math.floor(uptimeBefore) - 1);
+    expect(uptime).toBeLessThanOrEqual(Math.ceil(uptimeAfter) + 1);
+
+    expect(row.cpu_percent).toBeGreaterThanOrEqual(0);
+    expect(row.cpu_percent).toBeLessThanOrEqual(100);
+
+    // The agent runs on this machine: the totals are this machine's.
+    expect(Number(row.memory_total_bytes)).toBe(os.totalmem());
+    expect(Number(row.memory_used_bytes)).toBeGreaterThan(0);
+    expect(Number(row.memory_used_bytes)).toBeLessThanOrEqual(Number(row.memory_total_bytes));
+    const root = fs.statfsSync('/');
+    expect(Number(row.disk_total_bytes)).toBe(root.blocks * root.bsize);
+    expect(Number(row.disk_used_bytes)).toBeGreaterThan(0);
+    expect(Number(row.disk_used_bytes)).toBeLessThanOrEqual(Number(row.disk_total_bytes));
+
+    // Without a sensor the agent sends -1, which the server stores as "unavailable".
+    if (hasBelievableSensor()) {
+      expect(row.temperature_c).toBeGreaterThanOrEqual(1);
+      expect(row.temperature_c).toBeLessThanOrEqual(150);
+    } else {
+      expect(row.temperature_c).toBeNull();
+    }
   });
 
   it('names the server’s refusal of a revoked machine once, not as an unreachable server', async () => {

@@ -1,14 +1,17 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { heartbeatResponseSchema } from '@optralis/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../packages/server/src/clients/store';
 import { findMachine, listMachines } from '../../packages/server/src/machines/store';
 import { createInstallToken } from '../../packages/server/src/tokens/service';
 import { findToken } from '../../packages/server/src/tokens/store';
 import { type AgentBuild, ensureAgentBuild } from '../support/agent-build';
+import { agentRequest } from '../support/https';
 import { type FakeSystemd, fakeSystemd, q, sh, tokenFile, until } from '../support/linux-install';
 import { startTestServer, type TestServer, tempDir } from '../support/server';
+import { login } from '../support/sessions';
 
 const sha256 = (file: string) =>
   crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -175,5 +178,95 @@ describe('installing the agent again on a Linux machine', () => {
       `${root}/usr/local/bin/optralis-agent run --once --config-dir ${root}/etc/optralis-agent`,
     );
     expect(once.code, once.stderr).toBe(0);
+  });
+
+  it('a forced downgrade is a reinstall: the older build, same machine, no offer of the newer', async () => {
+    const session = await login(server.publicApp, 'admin@localhost', 'correct-horse-battery');
+    const admin = (method: 'POST' | 'PATCH', url: string, payload: Record<string, unknown>) =>
+      server.publicApp.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${session}` },
+        payload,
+      });
+    const stableDir = path.dirname(stableMetadata);
+    const publish = (build: AgentBuild<'linux-amd64'>) => {
+      const binary = build.files['linux-amd64'];
+      const published = path.join(stableDir, path.basename(binary));
+      if (!fs.existsSync(published)) fs.linkSync(binary, published);
+      const metadata = JSON.parse(fs.readFileSync(build.metadata.linux as string, 'utf8'));
+      fs.writeFileSync(stableMetadata, JSON.stringify({ ...metadata, channel: 'stable' }));
+    };
+    // Both builds are releases of stable; the machine is installed at the newer one.
+    const rows: Record<string, string> = {};
+    for (const [version, build] of [
+      ['1.0.0', stable],
+      ['1.1.0', beta],
+    ] as const) {
+      publish(build);
+      const imported = await admin('POST', '/api/agent-versions/import', { channel: 'stable' });
+      expect(imported.statusCode, imported.body).toBe(200);
+      const row = imported.json().imported.find((v: { version: string }) => v.version === version);
+      expect(row).toMatchObject({ channel: 'stable', architecture: 'amd64', is_active: true });
+      rows[version] = row.id;
+    }
+
+    const { clientId, file, uses } = await newClient();
+    const root = tempDir('root');
+    const systemd = fakeSystemd(root);
+    running.push(systemd);
+    const first = await install(root, `--token-file ${q(file)}`, systemd.env);
+    expect(first.code, first.stderr).toBe(0);
+    const machineId = config(root).machine_id;
+    await heartbeatArrives(clientId, machineId, '1.1.0');
+
+    const configDir = `${root}/etc/optralis-agent`;
+    const tls = {
+      ca: server.ctx.ca.certificatePem,
+      cert: fs.readFileSync(`${configDir}/client.crt`, 'utf8'),
+      key: fs.readFileSync(`${configDir}/client.key`, 'utf8'),
+    };
+    const offeredTo = async (version: string) => {
+      const answer = await agentRequest(`${server.agentApiUrl}/heartbeat`, tls, {
+        body: { version, platform: 'linux', arch: 'amd64' },
+      });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return heartbeatResponseSchema.parse(answer.body).update?.version;
+    };
+    // While 1.1.0 is active, this machine at 1.0.0 would be sent to it.
+    expect(await offeredTo('1.0.0')).toBe('1.1.0');
+    // That heartbeat was not the agent's: wait for the agent's own to say 1.1.0 again.
+    await heartbeatArrives(clientId, machineId, '1.1.0');
+
+    // 1.1.0 is withdrawn and 1.0.0 published again; updates never go down: the admin reinstalls.
+    const withdrawn = await admin('PATCH', `/api/agent-versions/${rows['1.1.0']}`, {
+      is_active: false,
+    });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    publish(stable);
+    const older = stable.files['linux-amd64'];
+    const downgrade = await install(root, '', systemd.env);
+    expect(downgrade.code, downgrade.stderr).toBe(0);
+    expect(downgrade.stdout).toContain(`keeps its identity: machine ${machineId}`);
+    expect(downgrade.stdout).toContain(
+      'installed: optralis-agent 1.0.0 linux/amd64, channel stable',
+    );
+    expect(sha256(`${root}/usr/local/bin/optralis-agent`)).toBe(sha256(older));
+    expect(config(root).machine_id).toBe(machineId);
+    await heartbeatArrives(clientId, machineId, '1.0.0');
+
+    expect(await offeredTo('1.0.0')).toBeUndefined();
+    // The agent's own next heartbeat after that one: still 1.0.0, nothing downloaded.
+    const since = Date.now();
+    await until(async () => {
+      const machine = await findMachine(server.ctx.db, machineId, clientId);
+      return Date.parse(machine?.last_seen_at ?? '') > since;
+    });
+    const machine = await findMachine(server.ctx.db, machineId, clientId);
+    expect(machine?.agent_version).toBe('1.0.0');
+    expect(sha256(`${root}/usr/local/bin/optralis-agent`)).toBe(sha256(older));
+    expect(fs.existsSync(`${configDir}/update-pending.json`)).toBe(false);
+    expect(await listMachines(server.ctx.db, clientId)).toHaveLength(1);
+    expect(await uses()).toBe(1);
   });
 });

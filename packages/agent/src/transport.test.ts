@@ -1,6 +1,8 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/server';
 import { initCa, issueServerCertificate, loadCa } from '../../server/src/ca';
@@ -9,7 +11,10 @@ import { AgentTransport, MAX_RESPONSE_BYTES } from './transport';
 /** What the test server answers: a body, sent with a Content-Length or in chunks. */
 let answer: { body: string; chunked: boolean } = { body: '{}', chunked: false };
 
-describe('the agent reads answers up to a size limit', () => {
+/** The last request the test server received, exactly as it came off the wire. */
+let received: { method: string; headers: IncomingHttpHeaders; body: Buffer } | undefined;
+
+describe('the agent sends gzip bodies and reads answers up to a size limit', () => {
   let server: https.Server;
   let url: string;
   let material: { certificatePem: string; keyPem: string; caPem: string };
@@ -23,8 +28,10 @@ describe('the agent reads answers up to a size limit', () => {
     const client = await issueServerCertificate(ca, ['agent.test'], options);
     material = { ...client, caPem: ca.certificatePem };
     server = https.createServer({ cert: tls.certificatePem, key: tls.keyPem }, (req, res) => {
-      req.resume();
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        received = { method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks) };
         if (answer.chunked) {
           res.writeHead(200, { 'content-type': 'application/json' });
           // Written in pieces without a length: only counting what arrives can stop it.
@@ -51,6 +58,34 @@ describe('the agent reads answers up to a size limit', () => {
   });
 
   const json = (bytes: number) => JSON.stringify({ status: 'ok', pad: 'x'.repeat(bytes - 24) });
+
+  it('sends its JSON bodies gzip-compressed, and says so', async () => {
+    answer = { body: '{}', chunked: false };
+    const value = { version: '1.0.0', note: 'é'.repeat(2000) };
+    const transport = new AgentTransport(url, material);
+    await transport.postJson('/heartbeat', value);
+    transport.close();
+
+    expect(received?.method).toBe('POST');
+    expect(received?.headers['content-encoding']).toBe('gzip');
+    expect(received?.headers['content-type']).toBe('application/json');
+    const body = received?.body ?? Buffer.alloc(0);
+    expect(Number(received?.headers['content-length'])).toBe(body.length);
+    // RFC 1952: every gzip member starts with 1f 8b, then 08 for deflate.
+    expect([...body.subarray(0, 3)]).toEqual([0x1f, 0x8b, 0x08]);
+    expect(body.length).toBeLessThan(Buffer.byteLength(JSON.stringify(value)));
+    expect(JSON.parse(gunzipSync(body).toString('utf8'))).toEqual(value);
+  });
+
+  it('sends a GET without a body or an encoding', async () => {
+    answer = { body: '{}', chunked: false };
+    const transport = new AgentTransport(url, material);
+    await transport.getJson('/health');
+    transport.close();
+    expect(received?.method).toBe('GET');
+    expect(received?.headers['content-encoding']).toBeUndefined();
+    expect(received?.body.length).toBe(0);
+  });
 
   it('reads an answer of exactly the limit', async () => {
     answer = { body: json(1000), chunked: false };

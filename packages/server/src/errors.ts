@@ -33,6 +33,12 @@ export const ERROR_CATALOGUE = {
     status: 409,
     message: 'A version with this version, channel, platform and architecture already exists.',
   },
+  release_file_mismatch: {
+    status: 409,
+    message:
+      'The download URL points to this server’s downloads, but the file there is missing or ' +
+      'does not have the given size or SHA-256.',
+  },
   email_taken: { status: 409, message: 'A user with this email already exists.' },
   unauthorized: { status: 401, message: 'Sign in first.' },
   login_failed: { status: 401, message: 'The email or the password is wrong.' },

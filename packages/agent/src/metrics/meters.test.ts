@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import type os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hasBelievableSensor } from '../../../../test/support/sensors';
 import { tempDir } from '../../../../test/support/server';
 import { CpuMeter } from './cpu';
 import { readSwap } from './linux-sys';
 import { linuxCounters, NetworkMeter } from './network';
 import { Sampler } from './sampler';
 import { NO_TEMPERATURE } from './temperature';
+import { linuxTemperatureSource } from './temperature-linux';
 
 function cpus(busy: number, idle: number): os.CpuInfo[] {
   const times = { user: busy, nice: 0, sys: 0, idle, irq: 0 };
@@ -91,4 +93,34 @@ describe('the machine readings', () => {
     const next = await sampler.sample();
     expect(next.sample.disks.map((disk) => disk.mount)).toEqual(['/']);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'reads this machine’s own sensors for the heartbeat, or -1 when it has none',
+    async () => {
+      const sampler = new Sampler({
+        temperature: linuxTemperatureSource('/'),
+        network: new NetworkMeter(linuxCounters('/')),
+        systemDisk: '/',
+      });
+      // CPU use needs some CPU time between two readings: sample until it has one.
+      let { heartbeat } = await sampler.sample();
+      for (let attempt = 0; heartbeat.cpu_percent === null && attempt < 100; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ({ heartbeat } = await sampler.sample());
+      }
+      expect(heartbeat.uptime_seconds).toBeGreaterThan(0);
+      expect(heartbeat.cpu_percent).toBeGreaterThanOrEqual(0);
+      expect(heartbeat.cpu_percent).toBeLessThanOrEqual(100);
+      for (const usage of [heartbeat.memory, heartbeat.disk]) {
+        expect(usage?.total_bytes).toBeGreaterThan(0);
+        expect(usage?.used_bytes).toBeLessThanOrEqual(usage?.total_bytes ?? 0);
+      }
+      if (hasBelievableSensor()) {
+        expect(heartbeat.temperature_c).toBeGreaterThanOrEqual(1);
+        expect(heartbeat.temperature_c).toBeLessThanOrEqual(150);
+      } else {
+        expect(heartbeat.temperature_c).toBe(-1);
+      }
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { heartbeatResponseSchema, RELEASE_KEY_FILE } from '@optralis/protocol';
@@ -88,16 +89,21 @@ describe('an offer of a release deactivated since is a replay', () => {
   }
 
   it('is refused by an agent that saw the offer, and by one that never accepted it', async () => {
+    // The build is there when the version is made, and removed since: the agent that sees the
+    // offer fails its download and keeps its binary.
+    const build = path.join(server.config.downloadsDir, 'stable', 'removed-v1.1.0');
+    fs.mkdirSync(path.dirname(build), { recursive: true });
+    fs.writeFileSync(build, Buffer.alloc(4096, 'removed '));
     const made = await admin('POST', '/api/agent-versions', {
       version: '1.1.0',
       platform: currentPlatform(),
       architecture: currentArch(),
-      checksum_sha256: 'ab'.repeat(32),
+      checksum_sha256: crypto.createHash('sha256').update(fs.readFileSync(build)).digest('hex'),
       file_size_bytes: 4096,
-      // Not there: the agent that sees the offer fails its download and keeps its binary.
-      download_url: `${server.publicUrl}/downloads/stable/missing-v1.1.0`,
+      download_url: `${server.publicUrl}/downloads/stable/removed-v1.1.0`,
     });
     expect(made.statusCode, made.body).toBe(201);
+    fs.rmSync(build);
     const offered = await heartbeat();
     expect(offered.update?.version).toBe('1.1.0');
     const offeredAt = JSON.parse(offered.releases?.statement ?? '{}').sequence as number;

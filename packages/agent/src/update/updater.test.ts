@@ -13,7 +13,7 @@ import { readPending, readState, writePending } from './state';
 import { previousPathOf, temporaryPathOf } from './swap';
 import { UPDATE_RESTART_EXIT_CODE, Updater } from './updater';
 import { verifyOffer } from './verify';
-import { runWatchdog } from './watchdog';
+import { runWatchdog, WatchdogError } from './watchdog';
 
 const NEW = Buffer.from('#!/bin/sh\necho new binary\n'.padEnd(4096, '#'));
 const quiet = createLog('error', () => {});
@@ -138,6 +138,32 @@ describe('the agent’s self-update', () => {
     expect(await offerTo(updater(), offer(bigger))).toBeUndefined();
     expect(readState(dir).report).toContain('larger than 4096 bytes');
     expect(fs.readFileSync(binary, 'utf8')).toBe('old binary');
+  });
+
+  it('undoes the swap and keeps running when the watchdog cannot be started', async () => {
+    const lines: string[] = [];
+    const failing = updater('1.0.0', {
+      log: createLog('info', (line: string) => lines.push(line)),
+      spawnWatchdog: () => {
+        throw new WatchdogError('systemd-run exited with 1: Access denied');
+      },
+    });
+    // No restart: a new binary that could not start would have nothing to roll it back.
+    expect(await offerTo(failing, offer())).toBeUndefined();
+    expect(fs.readFileSync(binary, 'utf8')).toBe('old binary');
+    expect(readPending(dir)).toBeUndefined();
+    const report =
+      '1.1.0: cannot start the update watchdog (systemd-run exited with 1: Access denied); ' +
+      '1.0.0 kept';
+    expect(readState(dir).report).toBe(report);
+    expect(failing.heartbeatFields()).toEqual({ update_error: report });
+    expect(lines.filter((line) => line.includes('update abandoned'))).toHaveLength(1);
+
+    // Tried again later, not at every heartbeat.
+    const requests = files.requests();
+    expect(await offerTo(updater(), offer())).toBeUndefined();
+    expect(files.requests()).toBe(requests);
+    expect(readState(dir).failed[0]?.retry_after).toBeDefined();
   });
 
   it('refuses a download shorter than the signed size, and removes what it got', async () => {

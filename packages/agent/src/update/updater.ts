@@ -23,7 +23,7 @@ import {
   updateState,
   writePending,
 } from './state';
-import { installBinary, temporaryPathOf } from './swap';
+import { installBinary, restoreBinary, temporaryPathOf } from './swap';
 import { verifyCatalogue, verifyOffer } from './verify';
 import { restorePending, spawnWatchdog } from './watchdog';
 
@@ -44,7 +44,8 @@ export interface UpdaterOptions {
   version?: string;
   confirmWindowMs?: number;
   now?: () => Date;
-  spawnWatchdog?: (previous: string, configDir: string) => void;
+  /** Starts the watchdog; throws when it cannot (spawnWatchdog by default). */
+  spawnWatchdog?: (previous: string, configDir: string) => unknown;
   exit?: (code: number) => void;
 }
 
@@ -238,13 +239,46 @@ export class Updater {
       started_at: startedAt.toISOString(),
       deadline: new Date(startedAt.getTime() + window).toISOString(),
     });
-    (this.options.spawnWatchdog ?? spawnWatchdog)(previous, configDir);
+    if (!this.startWatchdog(this.binary, previous, statement)) return;
     log.info('update installed; restarting', { from: this.version, to: statement.version });
     throw new AgentError(
       'update_restart',
       `updated to ${statement.version}; restarting through the service manager`,
       UPDATE_RESTART_EXIT_CODE,
     );
+  }
+
+  /**
+   * Without a watchdog, a new binary that cannot start would never be rolled back: when it
+   * cannot be started, the update is undone at once and tried again later.
+   */
+  private startWatchdog(
+    binary: string,
+    previous: string,
+    statement: { version: string; sha256: string },
+  ): boolean {
+    const { configDir, log } = this.options;
+    try {
+      (this.options.spawnWatchdog ?? spawnWatchdog)(previous, configDir);
+      return true;
+    } catch (error) {
+      claimPending(configDir);
+      const reason = `${statement.version}: ${(error as Error).message}; ${this.version} kept`;
+      updateState(configDir, (next) =>
+        recordFailure(next, {
+          version: statement.version,
+          sha256: statement.sha256,
+          reason,
+          retryAfter: new Date(this.now().getTime() + DOWNLOAD_RETRY_MS),
+        }),
+      );
+      restoreBinary(binary, previous);
+      log.warn('update abandoned; previous version kept', {
+        version: statement.version,
+        reason: (error as Error).message,
+      });
+      return false;
+    }
   }
 }
 

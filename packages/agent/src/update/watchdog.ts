@@ -8,24 +8,78 @@ import { restoreBinary } from './swap';
 
 export const WATCHDOG_LOG = 'update-watchdog.log';
 
+/** The watchdog could not be started: handing over to the new binary would be unguarded. */
+export class WatchdogError extends Error {
+  readonly code = 'watchdog_unavailable';
+
+  constructor(reason: string) {
+    super(`cannot start the update watchdog (${reason})`);
+    this.name = 'WatchdogError';
+  }
+}
+
+/** How long systemd-run may take to start the unit; it answers in well under a second. */
+const SYSTEMD_RUN_TIMEOUT_MS = 60_000;
+
 /**
  * Starts the watchdog from the previous binary's copy, so that it runs even when the new binary
  * cannot start at all. Under systemd it gets a transient unit of its own: a process left in the
- * agent's unit would be killed with it when the agent exits to restart. Elsewhere (Windows'
- * service wrapper, a supervisor, a terminal) it is a detached process.
+ * agent's unit would be killed with it when the agent exits to restart (KillMode=control-group),
+ * so there a detached process is no fallback and a failing systemd-run is an error. Elsewhere
+ * (Windows' service wrapper, a supervisor, a terminal) it is a detached process.
+ * Throws a WatchdogError when the watchdog did not start.
  */
-export function spawnWatchdog(previous: string, configDir: string): void {
+export function spawnWatchdog(
+  previous: string,
+  configDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): 'systemd-run' | 'detached' {
   const args = ['update-watchdog', '--config-dir', configDir];
-  if (process.env.INVOCATION_ID && spawnSync('systemd-run', ['--version']).status === 0) {
-    const unit = `optralis-agent-update-watchdog-${Date.now()}`;
-    spawn('systemd-run', ['--unit', unit, '--collect', '--quiet', previous, ...args], {
-      stdio: 'ignore',
-    }).unref();
-    return;
+  if (env.INVOCATION_ID && spawnSync('systemd-run', ['--version'], { env }).status === 0) {
+    startTransientUnit(previous, args, env);
+    return 'systemd-run';
   }
+  startDetached(previous, args, configDir, env);
+  return 'detached';
+}
+
+function startTransientUnit(previous: string, args: string[], env: NodeJS.ProcessEnv): void {
+  const unit = `optralis-agent-update-watchdog-${Date.now()}`;
+  // Without --wait, systemd-run returns once the unit is started, with its status.
+  const ran = spawnSync(
+    'systemd-run',
+    ['--unit', unit, '--collect', '--quiet', previous, ...args],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+      timeout: SYSTEMD_RUN_TIMEOUT_MS,
+    },
+  );
+  if (ran.status === 0) return;
+  const said = ran.stderr?.trim().split('\n').at(-1)?.slice(0, 200);
+  const reason = ran.error
+    ? ((ran.error as NodeJS.ErrnoException).code ?? ran.error.message)
+    : `systemd-run exited with ${ran.status ?? ran.signal}${said ? `: ${said}` : ''}`;
+  throw new WatchdogError(reason);
+}
+
+function startDetached(
+  previous: string,
+  args: string[],
+  configDir: string,
+  env: NodeJS.ProcessEnv,
+): void {
   const log = fs.openSync(path.join(configDir, WATCHDOG_LOG), 'a', 0o600);
-  spawn(previous, args, { detached: true, stdio: ['ignore', log, log] }).unref();
-  fs.closeSync(log);
+  try {
+    const child = spawn(previous, args, { detached: true, env, stdio: ['ignore', log, log] });
+    // A process that could not be created has no pid; its error event comes later.
+    child.once('error', () => {});
+    if (child.pid === undefined) throw new WatchdogError(`${previous} could not be started`);
+    child.unref();
+  } finally {
+    fs.closeSync(log);
+  }
 }
 
 export interface WatchdogDeps {

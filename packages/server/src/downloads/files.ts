@@ -15,8 +15,13 @@ export function parseChannel(value: string): Channel {
   return value as Channel;
 }
 
+/** Whether a name is one the downloads route would serve from a channel directory. */
+export function isServableName(value: string): boolean {
+  return FILE_NAME.test(value) && !value.includes('..');
+}
+
 export function checkFileName(value: string): string {
-  if (!FILE_NAME.test(value) || value.includes('..')) {
+  if (!isServableName(value)) {
     throw new AppError('not_found', 'No such download.');
   }
   return value;

@@ -17,6 +17,10 @@ import { listAudit } from '../audit/store';
 import { createClient } from '../clients/store';
 import { createInstallToken } from '../tokens/service';
 
+const BUILD_NAME = 'optralis-agent-linux-amd64-v1.1.0';
+const BUILD = Buffer.alloc(4096, 'agent 1.1.0 ');
+const BUILD_SHA256 = crypto.createHash('sha256').update(BUILD).digest('hex');
+
 describe.each(STORES)('on %s, update offers in the heartbeat answer', (store) => {
   let server: TestServer;
   let session: string;
@@ -83,11 +87,14 @@ describe.each(STORES)('on %s, update offers in the heartbeat answer', (store) =>
     const catalogue = catalogueStatementSchema.parse(JSON.parse(none.releases?.statement ?? ''));
     expect(catalogue.type).toBe('optralis-catalogue/v1');
     expect(Date.parse(catalogue.expires_at) - Date.parse(catalogue.issued_at)).toBe(86_400_000);
+    // The build is in this server's downloads: a version pointing there is checked against it.
+    fs.mkdirSync(path.join(server.config.downloadsDir, 'stable'), { recursive: true });
+    fs.writeFileSync(path.join(server.config.downloadsDir, 'stable', BUILD_NAME), BUILD);
     const made = await admin('POST', '/api/agent-versions', {
       version: '1.1.0',
       platform: 'linux',
       architecture: 'amd64',
-      checksum_sha256: 'AA'.repeat(32),
+      checksum_sha256: BUILD_SHA256.toUpperCase(),
       file_size_bytes: 4096,
       download_url: `${server.publicUrl}/downloads/stable/optralis-agent-linux-amd64-v1.1.0`,
     });
@@ -98,7 +105,7 @@ describe.each(STORES)('on %s, update offers in the heartbeat answer', (store) =>
     expect(update).toMatchObject({
       version: '1.1.0',
       download_url: `${server.publicUrl}/downloads/stable/optralis-agent-linux-amd64-v1.1.0`,
-      checksum_sha256: 'aa'.repeat(32),
+      checksum_sha256: BUILD_SHA256,
       file_size_bytes: 4096,
     });
     expect(await offers('stable')).toBe(before + 1);
@@ -119,7 +126,7 @@ describe.each(STORES)('on %s, update offers in the heartbeat answer', (store) =>
       version: '1.1.0',
       platform: 'linux',
       architecture: 'amd64',
-      sha256: 'aa'.repeat(32),
+      sha256: BUILD_SHA256,
       size: 4096,
       url: update?.download_url,
     });

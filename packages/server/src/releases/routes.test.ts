@@ -436,6 +436,106 @@ describe.each(STORES)('on %s, the agent versions admin API', (store) => {
     ).toEqual(['beta linux arm64', 'beta windows amd64']);
   });
 
+  it('checks the file of a version that points into this server’s downloads, as an import does', async () => {
+    const dir = server.config.downloadsDir;
+    const name = 'optralis-agent-linux-amd64-v4.0.0';
+    const url = `${server.publicUrl}/downloads/stable/${name}`;
+    const { filename: _, ...file } = writeBinary(dir, 'stable', name, 'amd64 agent 4.0.0');
+    const version = (overrides: Record<string, unknown> = {}) =>
+      release({ version: '4.0.0', download_url: url, ...file, ...overrides });
+    const refusal = async (method: string, target: string, body: unknown) => {
+      const answer = await call(method, target, sessions.super, body);
+      expect(answer.statusCode, answer.body).toBe(409);
+      const { code, message, field } = answer.json().error;
+      expect(code).toBe('release_file_mismatch');
+      return [field, message];
+    };
+
+    expect(await refusal('POST', '/api/agent-versions', version({ file_size_bytes: 18 }))).toEqual([
+      'file_size_bytes',
+      `stable/${name}: is 17 bytes, the version says 18`,
+    ]);
+    expect(
+      await refusal('POST', '/api/agent-versions', version({ checksum_sha256: 'EE'.repeat(32) })),
+    ).toEqual(['checksum_sha256', `stable/${name}: does not match the SHA-256 of the version`]);
+    const elsewhere = [
+      [
+        `${server.publicUrl}/downloads/stable/optralis-agent-linux-amd64-v4.0.1`,
+        'v4.0.1',
+        'is not in',
+      ],
+      [`${server.publicUrl}/downloads/nightly/${name}`, `nightly/${name}`, 'is not a path'],
+      [
+        `${server.publicUrl}/downloads/stable/..%2F..%2Fsecret`,
+        'stable/../../secret',
+        'is not a name',
+      ],
+    ];
+    for (const [target, shown, says] of elsewhere) {
+      const [field, message] = await refusal(
+        'POST',
+        '/api/agent-versions',
+        version({
+          download_url: target,
+        }),
+      );
+      expect(field).toBe('download_url');
+      expect(message).toContain(shown);
+      expect(message).toContain(says);
+    }
+    const listed = (await call('GET', '/api/agent-versions', sessions.super)).json().versions;
+    expect(listed.filter((v: { version: string }) => v.version === '4.0.0')).toEqual([]);
+
+    // "Importer depuis serveur" fills the form from the listing; the save is this POST. A file
+    // replaced between the listing and the save is refused, as the import would refuse it.
+    fs.writeFileSync(
+      path.join(dir, 'stable/metadata-linux.json'),
+      JSON.stringify(linuxMetadata('4.0.0', 'stable', { amd64: { filename: name, ...file } })),
+    );
+    const offered = availableDownloadsResponseSchema
+      .parse((await call('GET', '/api/agent-versions/available-downloads', sessions.super)).json())
+      .downloads.find((d) => d.filename === name);
+    expect(offered?.download_url).toBe(url);
+    const form = {
+      version: offered?.version,
+      channel: offered?.channel,
+      platform: offered?.platform,
+      architecture: offered?.architecture,
+      checksum_sha256: offered?.checksum_sha256,
+      file_size_bytes: offered?.file_size_bytes,
+      download_url: offered?.download_url,
+    };
+    fs.writeFileSync(path.join(dir, 'stable', name), 'AMD64 AGENT 4.0.0');
+    expect(await refusal('POST', '/api/agent-versions', form)).toEqual([
+      'checksum_sha256',
+      `stable/${name}: does not match the SHA-256 of the version`,
+    ]);
+    fs.writeFileSync(path.join(dir, 'stable', name), 'amd64 agent 4.0.0');
+    const created = await call('POST', '/api/agent-versions', sessions.super, form);
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+
+    // Editing the file's values is checked again; other edits are not held up by the file.
+    expect(
+      await refusal('PATCH', `/api/agent-versions/${id}`, { checksum_sha256: 'AB'.repeat(32) }),
+    ).toEqual(['checksum_sha256', `stable/${name}: does not match the SHA-256 of the version`]);
+    fs.rmSync(path.join(dir, 'stable', name));
+    expect(
+      await refusal('PATCH', `/api/agent-versions/${id}`, {
+        file_size_bytes: file.file_size_bytes,
+      }),
+    ).toEqual(['download_url', `stable/${name}: is not in the downloads directory`]);
+    const deactivated = await call('PATCH', `/api/agent-versions/${id}`, sessions.super, {
+      is_active: false,
+    });
+    expect(deactivated.statusCode, deactivated.body).toBe(200);
+    // A URL on another server is not this server's to check.
+    const external = await call('PATCH', `/api/agent-versions/${id}`, sessions.super, {
+      download_url: `https://mirror.example/downloads/stable/${name}`,
+    });
+    expect(external.statusCode, external.body).toBe(200);
+  });
+
   it('serves the latest version with the spec’s defaults, and refuses unknown values', async () => {
     await call('POST', '/api/agent-versions', sessions.super, {
       ...release({ platform: 'windows', version: '4.0.0' }),

@@ -15,7 +15,7 @@ import { isUniqueViolation } from '../db/database';
 import type { Database } from '../db/schema';
 import { AppError } from '../errors';
 import { newId } from '../ids';
-import { checkOfferedFile } from './file-check';
+import { checkOfferedFile, localDownload } from './file-check';
 import { downloadUrl, readDownloads } from './metadata';
 import { forgetCatalogue } from './offer-service';
 import {
@@ -44,6 +44,12 @@ export async function createAgentVersion(
   input: CreateInput,
   actor: string,
 ): Promise<AgentVersion> {
+  await checkLocalFile(ctx, input);
+  return insertVersion(ctx, input, actor);
+}
+
+/** Writes a version row whose file, when this server serves it, was checked. */
+async function insertVersion(ctx: Ctx, input: CreateInput, actor: string): Promise<AgentVersion> {
   const now = ctx.clock();
   const row: AgentVersionRow = {
     id: newId(),
@@ -74,8 +80,17 @@ export async function editAgentVersion(
 ): Promise<AgentVersion> {
   const row = await findAgentVersion(ctx.db, id);
   if (!row) throw new AppError('not_found');
-  const now = ctx.clock();
   const { is_active, rollout_paused, ...rest } = changes;
+  // A new file, size or hash is checked like a new row; other edits leave the file alone.
+  const file = ['download_url', 'file_size_bytes', 'checksum_sha256'] as const;
+  if (file.some((field) => changes[field] !== undefined)) {
+    await checkLocalFile(ctx, {
+      download_url: rest.download_url ?? row.download_url,
+      file_size_bytes: rest.file_size_bytes ?? Number(row.file_size_bytes),
+      checksum_sha256: rest.checksum_sha256 ?? row.checksum_sha256,
+    });
+  }
+  const now = ctx.clock();
   const values: Partial<AgentVersionRow> = {
     ...rest,
     ...(is_active === undefined ? {} : { is_active: bit(is_active) }),
@@ -85,6 +100,34 @@ export async function editAgentVersion(
   await writeChange(ctx, async (trx) => updateAgentVersion(trx, id, values));
   await audit(ctx, actor, 'release.updated', id, { ...describeRow(row), changes }, now);
   return toAgentVersion({ ...row, ...values });
+}
+
+/** The field to correct for a problem of the file. */
+function fieldAtFault(problem: MetadataFileError['problem']): string {
+  if (problem === 'size_mismatch') return 'file_size_bytes';
+  if (problem === 'checksum_mismatch') return 'checksum_sha256';
+  return 'download_url';
+}
+
+/**
+ * A version whose URL points into this server's downloads gets the checks an import makes:
+ * the file is there with the size and SHA-256 given. A URL elsewhere cannot be checked here.
+ */
+async function checkLocalFile(
+  ctx: Ctx,
+  version: { download_url: string; file_size_bytes: number; checksum_sha256: string },
+): Promise<void> {
+  const target = localDownload(ctx.urls.publicUrl, version.download_url);
+  if (!target) return;
+  const described = {
+    ...target,
+    file_size_bytes: version.file_size_bytes,
+    checksum_sha256: version.checksum_sha256,
+  };
+  const problem = await checkOfferedFile(ctx.config.downloadsDir, described, 'the version');
+  if (problem) {
+    throw new AppError('release_file_mismatch', problem.message, fieldAtFault(problem.problem));
+  }
 }
 
 export async function removeAgentVersion(ctx: Ctx, id: string, actor: string): Promise<void> {
@@ -173,7 +216,7 @@ export async function importDownloads(ctx: Ctx, filter: ImportInput, actor: stri
         rollout_percent: filter.rollout_percent,
         rollout_paused: false,
       };
-      imported.push(await createAgentVersion(ctx, input, actor));
+      imported.push(await insertVersion(ctx, input, actor));
     } catch (error) {
       // Imported by someone else between the listing and now.
       if (!(error instanceof AppError && error.code === 'release_exists')) throw error;
