@@ -282,7 +282,23 @@ describe('the dashboard in Chromium against a real server', () => {
     await shoot('installation');
   });
 
+  it('says when there is no Windows build to make installers from', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Installation' }).click();
+    const windows = page.getByRole('article', { name: /^Windows/ });
+    await windows.getByRole('radio', { name: '10 machines' }).check();
+    // No Windows build yet: the server says so, rather than a ZIP that could install nothing.
+    await windows.getByRole('button', { name: 'Download Windows' }).click();
+    await windows
+      .getByRole('alert')
+      .getByText(
+        'Something went wrong: No Windows build is published in the stable channel, so no Windows installer can be made; publish one first.',
+      )
+      .waitFor();
+  });
+
   it('creates versions through the modal, typed in or imported from the server', async () => {
+    // A version served by this server must name a file that is there, with its size and hash.
+    const base = publishWindowsBuild(server.config.downloadsDir, '1.4.0');
     await page.getByRole('navigation').getByRole('link', { name: 'Updates' }).click();
     await page.getByRole('heading', { name: 'Agent updates' }).waitFor();
     await page.getByRole('button', { name: 'Add a version' }).click();
@@ -290,16 +306,21 @@ describe('the dashboard in Chromium against a real server', () => {
     expect(await modal.getByLabel('Architecture').count()).toBe(0);
     await modal.getByLabel('Version', { exact: true }).fill('1.4.0');
     await modal.getByLabel('SHA-256').fill('ab'.repeat(32));
-    await modal.getByLabel('File size (bytes)').fill('26000000');
+    await modal.getByLabel('File size (bytes)').fill(String(base.length));
     await modal
       .getByLabel('Download URL')
       .fill(`${server.publicUrl}/downloads/stable/optralis-agent-v1.4.0.exe`);
     await shoot('updates-modal');
+    // A wrong hash is refused by the server and the dialog stays open with its answer.
+    await modal.getByRole('button', { name: 'Save' }).click();
+    await modal.getByRole('alert').waitFor();
+    expect(await modal.getByRole('alert').innerText()).toMatch(/SHA-256/);
+    await modal.getByLabel('SHA-256').fill(crypto.createHash('sha256').update(base).digest('hex'));
     await modal.getByRole('button', { name: 'Save' }).click();
     await modal.waitFor({ state: 'hidden' });
     await page.getByText('Version 1.4.0 is saved.').waitFor();
     const windowsRow = page.getByRole('row', { name: /^1\.4\.0/ });
-    expect(await windowsRow.innerText()).toMatch(/Stable\s+0\s+.*24\.8 MB\s+Active\s+100 %/s);
+    expect(await windowsRow.innerText()).toMatch(/Stable\s+0\s+.*\s+Active\s+100 %/s);
 
     await page.getByRole('button', { name: 'Add a version' }).click();
     await modal.getByLabel('Platform').selectOption('linux');
@@ -353,10 +374,8 @@ describe('the dashboard in Chromium against a real server', () => {
     await shoot('updates');
   });
 
-  it('says when there is no Windows build, then downloads the installer under the name the server gives', async () => {
-    await page.getByRole('navigation').getByRole('link', { name: 'Installation' }).click();
+  it('downloads the installer under the name the server gives', async () => {
     const windows = page.getByRole('article', { name: /^Windows/ });
-    await windows.getByRole('radio', { name: '10 machines' }).check();
     const download = async () => {
       const [file] = await Promise.all([
         page.waitForEvent('download'),
@@ -365,18 +384,11 @@ describe('the dashboard in Chromium against a real server', () => {
       return { name: file.suggestedFilename(), bytes: fs.readFileSync(await file.path()) };
     };
 
-    // No Windows build yet: the server says so, rather than a ZIP that could install nothing.
-    await windows.getByRole('button', { name: 'Download Windows' }).click();
-    await windows
-      .getByRole('alert')
-      .getByText(
-        'Something went wrong: No Windows build is published in the stable channel, so no Windows installer can be made; publish one first.',
-      )
-      .waitFor();
-
-    // Once the build is published and the stable release names its checksum (corrected through
-    // the edit dialog), installers are made from it and named after the release.
-    const base = publishWindowsBuild(server.config.downloadsDir, '1.4.0');
+    // The stable release names its build's checksum (in capitals through the edit dialog, which
+    // the server keeps in its own form); installers are made from it and named after the release.
+    const base = fs.readFileSync(
+      path.join(server.config.downloadsDir, 'stable', 'optralis-agent-v1.4.0.exe'),
+    );
     await page.getByRole('navigation').getByRole('link', { name: 'Updates' }).click();
     await page.getByRole('tab', { name: 'Windows' }).click();
     await page.getByRole('button', { name: 'Edit version 1.4.0' }).click();

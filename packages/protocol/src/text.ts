@@ -20,14 +20,27 @@ export function plainText(max: number) {
 }
 
 /**
+ * Invisible format characters (bidirectional overrides, zero-width spaces, byte order marks) and
+ * line or paragraph separators: in a host name they only serve to make one machine look like
+ * another in a list.
+ */
+const INVISIBLE_CHARACTERS = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
  * A machine's host name as the machine reports it. Windows and Linux accept more than RFC 1123
  * allows (underscores, non-ASCII), so anything printable up to the DNS limit of 253 characters is
- * kept exactly; surrounding spaces are refused rather than silently trimmed.
+ * kept exactly; surrounding spaces are refused rather than silently trimmed, and so are invisible
+ * characters.
  */
-export const hostnameSchema = plainText(253).refine(
-  (value) => value.trim() === value && value.trim().length > 0,
-  'must not start or end with spaces',
-);
+export const hostnameSchema = plainText(253)
+  .refine(
+    (value) => value.trim() === value && value.trim().length > 0,
+    'must not start or end with spaces',
+  )
+  .refine(
+    (value) => !INVISIBLE_CHARACTERS.test(value),
+    'must not contain invisible or direction-changing characters',
+  );
 
 /** A PEM block of bounded size (certificates, requests, keys). */
 export const pemSchema = z

@@ -27,11 +27,15 @@ function copyAtomic(from: string, to: string): void {
  * keeps the old inode); Windows does not let a running executable be replaced, but lets it be
  * renamed away first.
  */
-export function installBinary(binary: string, download: string): string {
+export function installBinary(
+  binary: string,
+  download: string,
+  platform: NodeJS.Platform = process.platform,
+): string {
   const previous = previousPathOf(binary);
   copyAtomic(binary, previous);
   fs.chmodSync(download, 0o755);
-  if (process.platform === 'win32') {
+  if (platform === 'win32') {
     const aside = `${binary}.old`;
     fs.rmSync(aside, { force: true });
     fs.renameSync(binary, aside);
@@ -41,8 +45,12 @@ export function installBinary(binary: string, download: string): string {
 }
 
 /** Puts the previous binary back (atomically on Linux). */
-export function restoreBinary(binary: string, previous: string): void {
-  if (process.platform === 'win32') {
+export function restoreBinary(
+  binary: string,
+  previous: string,
+  platform: NodeJS.Platform = process.platform,
+): void {
+  if (platform === 'win32') {
     const aside = `${binary}.failed`;
     fs.rmSync(aside, { force: true });
     fs.renameSync(binary, aside);

@@ -11,7 +11,9 @@ describe.each(STORES)('on %s, any host name a machine reports', (store) => {
   let token: string;
 
   beforeAll(async () => {
-    server = await startServerOn(store, { env: { OPTRALIS_BOOTSTRAP_RATE_PER_IP: '0' } });
+    server = await startServerOn(store, {
+      env: { OPTRALIS_BOOTSTRAP_RATE_PER_IP: '0', OPTRALIS_BOOTSTRAP_RATE_PER_TOKEN: '0' },
+    });
     const clientId = (await createClient(server.ctx.db, 'Acme', new Date())).id;
     const made = await createInstallToken(server.ctx, {
       clientId,
@@ -57,5 +59,33 @@ describe.each(STORES)('on %s, any host name a machine reports', (store) => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it.each([
+    ['a right-to-left override', 'web\u202Egnp.01'],
+    ['a zero-width space', 'web\u200B01'],
+    ['a byte order mark', '\uFEFFweb01'],
+    ['a line separator', 'web01\u2028db02'],
+    ['a paragraph separator', 'web01\u2029'],
+  ])('refuses a host name with %s', async (_, hostname) => {
+    const answer = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/public/bootstrap',
+      payload: { token, hostname },
+    });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json().error).toMatchObject({ code: 'invalid_hostname', field: 'hostname' });
+  });
+
+  it('keeps a host name in another script exactly', async () => {
+    const hostname = 'сервер-01.例え';
+    const answer = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/public/bootstrap',
+      payload: { token, hostname },
+    });
+    expect(answer.statusCode).toBe(200);
+    const machine = await findMachine(server.ctx.db, answer.json().machine_id, null);
+    expect(machine?.hostname).toBe(hostname);
   });
 });

@@ -4,13 +4,27 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { installErrorHandler } from './error-handler';
 import { errors } from './route-schema';
-import { enforceSchemas } from './validate';
+import { enforceSchemas, parseInput } from './validate';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
 });
+
+const strictBody = z
+  .object({ name: z.string(), options: z.object({ fast: z.boolean() }).strict().optional() })
+  .strict();
+
+/** The refusal parseInput throws for a body checked outside a route's declared schema. */
+function parseInputError(input: unknown): unknown {
+  try {
+    parseInput(strictBody, input);
+  } catch (error) {
+    return error;
+  }
+  throw new Error('parseInput accepted the input');
+}
 
 /** A listener set up like the real ones, with routes whose declared schemas are checked. */
 async function appWithRoutes(): Promise<FastifyInstance> {
@@ -30,6 +44,7 @@ async function appWithRoutes(): Promise<FastifyInstance> {
     },
     async (request) => ({ count: request.query.limit ?? 0, secret: 'stripped' }),
   );
+  api.post('/strict', { schema: { body: strictBody } }, async () => ({ ok: true }));
   api.get(
     '/wrong',
     { schema: { response: { 200: answer } } },
@@ -81,6 +96,32 @@ describe('declared route schemas', () => {
       code: 'validation_failed',
       message: 'The request body must be a JSON object.',
     });
+  });
+
+  it('name a field the route does not know, rather than blaming the whole body', async () => {
+    const server = await appWithRoutes();
+    const response = await server.inject({
+      method: 'POST',
+      url: '/strict',
+      payload: { name: 'web', colour: 'red', size: 3 },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toEqual({
+      code: 'validation_failed',
+      field: 'colour',
+      message: 'colour: is not a known field (nor size)',
+    });
+    const nested = await server.inject({
+      method: 'POST',
+      url: '/strict',
+      payload: { name: 'web', options: { fast: true, loud: true } },
+    });
+    expect(nested.json().error).toMatchObject({
+      field: 'options.loud',
+      message: 'options.loud: is not a known field',
+    });
+    const guarded = parseInputError({ name: 'web', extra: 1 });
+    expect(guarded).toMatchObject({ code: 'validation_failed', field: 'extra' });
   });
 
   it('keep the codes of their own for hostname on every route and for a route’s fields', async () => {

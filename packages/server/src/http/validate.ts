@@ -36,14 +36,31 @@ export function inputError(
   return new AppError(code, message, field);
 }
 
+/**
+ * The issue to report for a zod issue at `path`: a field the schema does not know is named itself,
+ * rather than leaving the whole body to blame.
+ */
+function issueAt(path: string[], code: unknown, message: unknown, keys: unknown): InputIssue {
+  if (code === 'unrecognized_keys' && Array.isArray(keys) && keys.length > 0) {
+    const names = keys.map(String);
+    const others = names.length > 1 ? ` (nor ${names.slice(1).join(', ')})` : '';
+    return { field: [...path, names[0]].join('.'), message: `is not a known field${others}` };
+  }
+  return { field: path.join('.'), message: typeof message === 'string' ? message : 'is not valid' };
+}
+
 /** The issue fastify-type-provider-zod reports (`instancePath` is `/a/b/0`). */
 export function issueOfValidation(validation: unknown): InputIssue | undefined {
   const first = Array.isArray(validation) ? validation[0] : undefined;
   if (!first || typeof first !== 'object') return undefined;
-  const { instancePath, message } = first as { instancePath?: unknown; message?: unknown };
+  const { instancePath, message, keyword, params } = first as {
+    instancePath?: unknown;
+    message?: unknown;
+    keyword?: unknown;
+    params?: { keys?: unknown };
+  };
   if (typeof instancePath !== 'string') return undefined;
-  const field = instancePath.split('/').filter(Boolean).join('.');
-  return { field, message: typeof message === 'string' ? message : 'is not valid' };
+  return issueAt(instancePath.split('/').filter(Boolean), keyword, message, params?.keys);
 }
 
 /** Validates input that is not a route's declared part (e.g. the scope of a shared guard). */
@@ -51,7 +68,15 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw inputError(issue && { field: issue.path.map(String).join('.'), message: issue.message });
+  throw inputError(
+    issue &&
+      issueAt(
+        issue.path.map(String),
+        issue.code,
+        issue.message,
+        'keys' in issue ? issue.keys : undefined,
+      ),
+  );
 }
 
 /**
