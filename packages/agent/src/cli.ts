@@ -36,6 +36,21 @@ function noticeRetry(notice: RetryNotice): void {
   }
 }
 
+/** The token file's text; a file that cannot be read is named, never shown. */
+function readTokenFile(file: string): string {
+  try {
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const where = file === '-' ? 'standard input' : file;
+    throw new AgentError(
+      'token_unreadable',
+      `cannot read the install token from ${where} (${reason})`,
+      66,
+    );
+  }
+}
+
 /**
  * The token comes from `--token-file` (`-` for standard input), the OPTRALIS_TOKEN variable, or
  * `--token`. The first two keep it out of the process list that every user can read. Given in
@@ -45,8 +60,7 @@ function noticeRetry(notice: RetryNotice): void {
 function readToken(options: { token?: string; tokenFile?: string }): string {
   const given: [string, string][] = [];
   if (options.tokenFile) {
-    const text = fs.readFileSync(options.tokenFile === '-' ? 0 : options.tokenFile, 'utf8');
-    given.push(['--token-file', text.trim()]);
+    given.push(['--token-file', readTokenFile(options.tokenFile).trim()]);
   }
   const fromEnv = process.env.OPTRALIS_TOKEN?.trim();
   if (fromEnv) given.push(['OPTRALIS_TOKEN', fromEnv]);

@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { createPrivateKey, X509Certificate as NodeX509, webcrypto } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  X509Certificate as NodeX509,
+  webcrypto,
+} from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -11,12 +16,21 @@ export interface MachineKeyAndRequest {
   csrPem: string;
 }
 
-/** Makes the machine's key pair here, on the machine, and a CSR that proves possession of it. */
-export async function createKeyAndRequest(commonName: string): Promise<MachineKeyAndRequest> {
-  const keys = (await webcrypto.subtle.generateKey(EC_P256, true, [
-    'sign',
-    'verify',
-  ])) as unknown as CryptoKeyPair;
+/**
+ * Makes the machine's key pair here, on the machine, and a CSR that proves possession of it. Given
+ * the PEM of a key made earlier (an enrollment whose answer was lost), makes the CSR for that key,
+ * so that the server recognises the same request.
+ */
+export async function createKeyAndRequest(
+  commonName: string,
+  existingKeyPem?: string,
+): Promise<MachineKeyAndRequest> {
+  const keys = existingKeyPem
+    ? await importKeyPair(existingKeyPem)
+    : ((await webcrypto.subtle.generateKey(EC_P256, true, [
+        'sign',
+        'verify',
+      ])) as unknown as CryptoKeyPair);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: [{ CN: [commonName] }],
     keys,
@@ -29,6 +43,23 @@ export async function createKeyAndRequest(commonName: string): Promise<MachineKe
   return {
     privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
     csrPem: csr.toString('pem'),
+  };
+}
+
+/** The P-256 key pair of a PEM private key; throws when the PEM is not such a key. */
+async function importKeyPair(privateKeyPem: string): Promise<CryptoKeyPair> {
+  const privateKey = createPrivateKey(privateKeyPem);
+  if (privateKey.asymmetricKeyType !== 'ec') throw new Error('not an EC key');
+  const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
+  const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  const subtle = webcrypto.subtle;
+  return {
+    privateKey: (await subtle.importKey('pkcs8', pkcs8, EC_P256, true, [
+      'sign',
+    ])) as unknown as CryptoKey,
+    publicKey: (await subtle.importKey('spki', spki, EC_P256, true, [
+      'verify',
+    ])) as unknown as CryptoKey,
   };
 }
 

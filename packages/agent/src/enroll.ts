@@ -61,7 +61,9 @@ export interface EnrollResult {
  */
 export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const baseUrl = options.url.replace(/\/+$/, '');
-  const { privateKeyPem, csrPem } = await createKeyAndRequest('optralis-agent');
+  // Everything that can fail on this machine fails before the token is spent.
+  const pendingKeyFile = prepareConfigDir(options.configDir);
+  const { privateKeyPem, csrPem } = await pendingKeyAndRequest(pendingKeyFile);
   const request: BootstrapRequestInput = {
     token: options.token,
     hostname: options.hostname ?? hostname(),
@@ -99,6 +101,9 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     );
   }
   if (response.status < 200 || response.status >= 300) {
+    // A refusal enrolled nothing: the next try starts with a new key.
+    if (response.status < 500 && response.status !== 429)
+      fs.rmSync(pendingKeyFile, { force: true });
     const error = (body as { error?: { code?: string; message?: string } }).error;
     throw new AgentError(
       error?.code ?? `http_${response.status}`,
@@ -148,12 +153,65 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
       machine_id: answer.machine_id,
     },
   });
+  fs.rmSync(pendingKeyFile, { force: true });
   return {
     clientId: answer.client_id,
     machineId: answer.machine_id,
     configFile,
     binaryUrl: answer.binary_url,
   };
+}
+
+/** The key of an enrollment whose answer has not arrived yet, kept beside the configuration. */
+export const PENDING_KEY_FILE = 'enroll-pending.key';
+
+/**
+ * Makes the configuration directory (0700) and checks that files can be written in it, so that
+ * an answer is never received with nowhere to keep it. Returns the pending key's path.
+ */
+function prepareConfigDir(configDir: string): string {
+  const dir = path.resolve(configDir);
+  const probe = path.join(dir, `.write-check.${process.pid}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(probe, '', { mode: 0o600 });
+    fs.rmSync(probe);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new AgentError(
+      'config_dir_unwritable',
+      `cannot write the machine's identity in ${dir} (${reason}); nothing was sent and the ` +
+        'token is unspent: run as an administrator or choose another --config-dir',
+      73,
+    );
+  }
+  return path.join(dir, PENDING_KEY_FILE);
+}
+
+/**
+ * The key pair and CSR of this enrollment. The key is written (0600) before the request is sent
+ * and removed once the identity is written: when an answer is lost, or the process stops while
+ * waiting for it, running `enroll` again with the same token sends the same request, which the
+ * server answers again without spending another use. A pending key that cannot be read is
+ * replaced by a new one.
+ */
+async function pendingKeyAndRequest(pendingKeyFile: string) {
+  let existing: string | undefined;
+  try {
+    existing = fs.readFileSync(pendingKeyFile, 'utf8');
+  } catch {
+    existing = undefined;
+  }
+  if (existing !== undefined) {
+    try {
+      return await createKeyAndRequest('optralis-agent', existing);
+    } catch {
+      // Damaged: a new key is made below, as for a first enrollment.
+    }
+  }
+  const made = await createKeyAndRequest('optralis-agent');
+  writeFileAtomic(pendingKeyFile, made.privateKeyPem, 0o600);
+  return made;
 }
 
 export interface Identity {
