@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, optralis } from '../support/processes';
-import { startTestServer, type TestServer } from '../support/server';
+import { startTestServer, type TestServer, tempDir } from '../support/server';
 
 interface TokenOut {
   id: string;
@@ -146,5 +148,29 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
       clientId,
     ]);
     expect(superWithClient.code).not.toBe(0);
+  });
+
+  it('refuses to read a store that is not there, and says when it makes a new one', async () => {
+    const elsewhere = path.join(tempDir('cli-elsewhere'), 'data');
+    const env = { ...server.env, OPTRALIS_DATA_DIR: elsewhere };
+    for (const args of [
+      ['token', 'list'],
+      ['machines', 'list'],
+      ['audit'],
+      ['user', 'list'],
+      ['token', 'create', '--client', clientId],
+    ]) {
+      const result = await optralis(args, env);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toContain(`there is no Optralis store in ${elsewhere}`);
+    }
+    expect(fs.existsSync(elsewhere)).toBe(false);
+
+    const made = await optralis(['client', 'create', 'Elsewhere'], env);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stderr).toContain(`made a new store in ${elsewhere}`);
+    const listed = await optralis(['--json', 'client', 'list'], env);
+    expect(json<{ name: string }[]>(listed).map((row) => row.name)).toEqual(['Elsewhere']);
+    expect(listed.stderr).not.toContain('made a new store');
   });
 });

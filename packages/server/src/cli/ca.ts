@@ -14,8 +14,8 @@ import {
   x509,
 } from '../ca';
 import { loadConfig } from '../config';
-import { openDatabase } from '../db/database';
 import { CliError, emit } from './output';
+import { openCliStore } from './store';
 
 /** What the operator runs so that Caddy reads the CA files again (deploy/docker-compose.yml). */
 const PROXY_RELOAD = 'docker exec optralis-caddy caddy reload --config /etc/caddy/Caddyfile';
@@ -23,7 +23,7 @@ const PROXY_RELOAD = 'docker exec optralis-caddy caddy reload --config /etc/cadd
 /** Machines whose newest valid certificate was signed by the CA in `caDir`. */
 async function machinesOnCa(caDir: string, now: Date): Promise<string[]> {
   const previous = await loadCa(caDir);
-  const { db } = await openDatabase(loadConfig());
+  const { db } = await openCliStore();
   try {
     const rows = await db
       .selectFrom('certificates')

@@ -4,7 +4,6 @@ import { caExists, loadCa } from '../ca';
 import { createClientWithAdmin } from '../clients/service';
 import { createClient, findClient, listClients } from '../clients/store';
 import { loadConfig } from '../config';
-import { type OpenDatabase, openDatabase } from '../db/database';
 import { isAppError } from '../errors';
 import { systemClock } from '../ids';
 import { ONLINE_WINDOW_MS } from '../machines/routes';
@@ -21,17 +20,7 @@ import {
 } from '../tokens/service';
 import { listTokens } from '../tokens/store';
 import { CliError, emit, table } from './output';
-
-/** Runs `work` against the same store the server uses (data directory or DATABASE_URL). */
-async function withStore<T>(work: (store: OpenDatabase) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const store = await openDatabase(config);
-  try {
-    return await work(store);
-  } finally {
-    await store.db.destroy();
-  }
-}
+import { withStore } from './store';
 
 const PLATFORMS = ['any', 'linux', 'windows'] as const;
 
@@ -47,21 +36,24 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
         throw new CliError('the name must be 1 to 200 printable characters');
       }
       const ctx = { clock: systemClock };
-      const created = await withStore(async ({ db }) => {
-        if (options.adminEmail) {
-          return createClientWithAdmin(
-            { db, ...ctx },
-            { name: name.trim(), adminEmail: options.adminEmail, actor: 'cli' },
+      const created = await withStore(
+        async ({ db }) => {
+          if (options.adminEmail) {
+            return createClientWithAdmin(
+              { db, ...ctx },
+              { name: name.trim(), adminEmail: options.adminEmail, actor: 'cli' },
+            );
+          }
+          const row = await createClient(db, name.trim(), systemClock());
+          await recordAudit(
+            db,
+            { clientId: row.id, actor: 'cli', action: 'client.created', subject: row.id },
+            systemClock(),
           );
-        }
-        const row = await createClient(db, name.trim(), systemClock());
-        await recordAudit(
-          db,
-          { clientId: row.id, actor: 'cli', action: 'client.created', subject: row.id },
-          systemClock(),
-        );
-        return { client: row };
-      });
+          return { client: row };
+        },
+        { creates: true },
+      );
       // Without an administrator, the JSON is the client row itself, as scripts expect.
       emit(json(), 'admin' in created ? created : created.client, () =>
         [

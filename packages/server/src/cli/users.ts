@@ -3,11 +3,10 @@ import { recordAudit } from '../audit/store';
 import { generatePassword } from '../auth/passwords';
 import { createUser, findUserByEmail, listUsers } from '../auth/store';
 import { findClient } from '../clients/store';
-import { loadConfig } from '../config';
-import { openDatabase } from '../db/database';
 import { ROLES, type Role } from '../db/schema';
 import { systemClock } from '../ids';
 import { CliError, emit, table } from './output';
+import { openCliStore } from './store';
 
 export function registerUsers(program: Command, json: () => boolean): void {
   const user = program.command('user').description('dashboard users and their roles');
@@ -27,7 +26,7 @@ export function registerUsers(program: Command, json: () => boolean): void {
         throw new CliError('--email must be an email address');
       }
       const password = generatePassword();
-      const { db } = await openDatabase(loadConfig());
+      const { db } = await openCliStore({ creates: true });
       try {
         if (options.client && !(await findClient(db, options.client))) {
           throw new CliError('no such client');
@@ -57,7 +56,7 @@ export function registerUsers(program: Command, json: () => boolean): void {
     .description('list users')
     .option('--client <id>', 'only this client')
     .action(async (options: { client?: string }) => {
-      const { db } = await openDatabase(loadConfig());
+      const { db } = await openCliStore();
       try {
         const rows = await listUsers(db, options.client ?? null);
         emit(json(), rows, () => table(rows, ['id', 'email', 'role', 'client_id', 'created_at']));

@@ -25,13 +25,16 @@ export interface OpenDatabase {
 }
 
 /** Opens the store and brings its schema up to date. */
+/** The SQLite database's file name in the data directory. */
+export const SQLITE_FILE = 'optralis.sqlite';
+
 export async function openDatabase(
   options: DatabaseOptions,
   onPoolError: PoolErrorHandler = () => {},
 ): Promise<OpenDatabase> {
   const opened = options.databaseUrl
     ? openPostgres(options.databaseUrl, onPoolError)
-    : openSqlite(path.join(options.dataDir, 'optralis.sqlite'));
+    : openSqlite(path.join(options.dataDir, SQLITE_FILE));
   await migrateToLatest(opened.db as Kysely<unknown>);
   return opened;
 }

@@ -292,7 +292,7 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
     ['?mode=cert', 'mode'],
     ['?format=msi', 'format'],
     ['?mode=certificate&max_usage=10', 'max_usage'],
-    ['?colour=blue', undefined],
+    ['?colour=blue', 'colour'],
   ])('refuses %s with a 400 naming the field, minting nothing', async (query, field) => {
     const before = (await listTokens(env.server.ctx.db, env.client.id)).length;
     const answer = await env.download(query);

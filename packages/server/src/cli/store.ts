@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../config';
+import { type OpenDatabase, openDatabase, SQLITE_FILE } from '../db/database';
+import { CliError } from './output';
+
+/**
+ * The store the server uses (its data directory's SQLite file, or DATABASE_URL). A command run
+ * from another directory would otherwise make a new, empty store there and report on it: one
+ * that only reads or changes what exists refuses, and one that creates (a client, a user) says
+ * that it made a new store and where.
+ */
+export async function openCliStore(options: { creates?: boolean } = {}): Promise<OpenDatabase> {
+  const config = loadConfig();
+  if (!config.databaseUrl) {
+    const file = path.join(config.dataDir, SQLITE_FILE);
+    if (!fs.existsSync(file)) {
+      if (!options.creates) {
+        throw new CliError(
+          `there is no Optralis store in ${path.resolve(config.dataDir)}: run the command in the ` +
+            "directory the server runs in, or set OPTRALIS_DATA_DIR (or DATABASE_URL) to the server's",
+        );
+      }
+      process.stderr.write(
+        `optralis: made a new store in ${path.resolve(config.dataDir)}; the server must run ` +
+          'with the same data directory to see it\n',
+      );
+    }
+  }
+  return openDatabase(config);
+}
+
+/** Runs `work` against the server's store (see openCliStore), then closes it. */
+export async function withStore<T>(
+  work: (store: OpenDatabase) => Promise<T>,
+  options: { creates?: boolean } = {},
+): Promise<T> {
+  const store = await openCliStore(options);
+  try {
+    return await work(store);
+  } finally {
+    await store.db.destroy();
+  }
+}
