@@ -150,6 +150,53 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
     expect(superWithClient.code).not.toBe(0);
   });
 
+  it('revokes a machine once, and says so when asked again; lists check the client', async () => {
+    const token = json<TokenOut>(await cli(['token', 'create', '--client', clientId]));
+    const enrolled = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/public/bootstrap',
+      payload: { token: token.token, hostname: 'cli-machine-01', hardware_id: 'cli-hw-01' },
+    });
+    expect(enrolled.statusCode).toBe(200);
+    const machineId = enrolled.json().machine_id as string;
+
+    expect(json(await cli(['machines', 'revoke', machineId]))).toEqual({
+      id: machineId,
+      revoked: true,
+      already_revoked: false,
+    });
+    const again = await optralis(['machines', 'revoke', machineId], server.env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`machine ${machineId} was already revoked`);
+    const missing = await cli(['machines', 'revoke', '01NOSUCHMACHINE0000000000']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no machine has the id 01NOSUCHMACHINE0000000000');
+
+    const unknown = await cli(['machines', 'list', '--client', '01NOSUCHCLIENT00000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no client has the id 01NOSUCHCLIENT00000000000');
+
+    // One revocation, one event; details are objects in JSON, not strings.
+    const events = json<{ action: string; subject: string; details: unknown }[]>(
+      await cli(['audit', '--client', clientId, '--limit', '2']),
+    );
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ action: 'machine.revoked', subject: machineId });
+    expect(events.filter((event) => event.action === 'machine.revoked')).toHaveLength(1);
+    expect(
+      events.every((event) => event.details === null || typeof event.details === 'object'),
+    ).toBe(true);
+    const badLimit = await cli(['audit', '--limit', '0']);
+    expect(badLimit.code).toBe(1);
+    expect(badLimit.stderr).toContain('--limit must be a whole number from 1 to 1000');
+
+    const text = await optralis(['token', 'list', '--client', clientId], server.env);
+    const [header, ...lines] = text.stdout.trim().split('\n');
+    expect(header?.split(/\s+/)).toContain('active');
+    // The token was spent by the enrollment: no longer active.
+    expect(lines.find((line) => line.startsWith(token.id))).toMatch(/\sfalse\s/);
+  });
+
   it('refuses to read a store that is not there, and says when it makes a new one', async () => {
     const elsewhere = path.join(tempDir('cli-elsewhere'), 'data');
     const env = { ...server.env, OPTRALIS_DATA_DIR: elsewhere };

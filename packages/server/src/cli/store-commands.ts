@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { listAudit, recordAudit } from '../audit/store';
+import { listAudit, recordAudit, toPublicAuditEvent } from '../audit/store';
 import { caExists, loadCa } from '../ca';
 import { createClientWithAdmin } from '../clients/service';
 import { createClient, findClient, listClients } from '../clients/store';
 import { loadConfig } from '../config';
+import type { Db } from '../db/database';
 import { isAppError } from '../errors';
 import { systemClock } from '../ids';
 import { ONLINE_WINDOW_MS } from '../machines/routes';
@@ -23,6 +24,13 @@ import { CliError, emit, table } from './output';
 import { withStore } from './store';
 
 const PLATFORMS = ['any', 'linux', 'windows'] as const;
+
+/** The client named by `--client`, checked: a list of an unknown client is a mistake, not empty. */
+async function clientScope(db: Db, clientId: string | undefined): Promise<string | null> {
+  if (clientId === undefined) return null;
+  if (!(await findClient(db, clientId))) throw new CliError(`no client has the id ${clientId}`);
+  return clientId;
+}
 
 export function registerStoreCommands(program: Command, json: () => boolean): void {
   const client = program.command('client').description('manage clients (tenants)');
@@ -129,7 +137,9 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .description('list install tokens')
     .option('--client <id>', 'only this client')
     .action(async (options: { client?: string }) => {
-      const rows = await withStore(({ db }) => listTokens(db, options.client ?? null));
+      const rows = await withStore(async ({ db }) =>
+        listTokens(db, await clientScope(db, options.client)),
+      );
       const now = systemClock();
       const out = rows.map((row) => toListedToken(row, now));
       emit(json(), out, () =>
@@ -137,6 +147,7 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
           'id',
           'client_id',
           'platform',
+          'active',
           'usage_count',
           'max_usage',
           'expires_at',
@@ -163,7 +174,9 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .description('list machines')
     .option('--client <id>', 'only this client')
     .action(async (options: { client?: string }) => {
-      const rows = await withStore(({ db }) => listMachines(db, options.client ?? null));
+      const rows = await withStore(async ({ db }) =>
+        listMachines(db, await clientScope(db, options.client)),
+      );
       const now = systemClock();
       const out = rows.map((row) => toPublicMachine(row, now, ONLINE_WINDOW_MS));
       const shown = out.map((machine) => ({
@@ -188,31 +201,50 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .argument('<id>', 'machine id')
     .description('revoke a machine: its certificate is refused from the next request')
     .action(async (id: string) => {
-      const revoked = await withStore(async ({ db }) => {
+      const outcome = await withStore(async ({ db }) => {
         const machine = await findMachine(db, id, null);
-        if (!machine) return false;
+        if (!machine) return 'missing';
+        if (machine.revoked_at) return 'already';
         const now = systemClock();
-        const ok = await revokeMachine(db, id, null, now);
-        if (ok) {
-          await recordAudit(
-            db,
-            { clientId: machine.client_id, actor: 'cli', action: 'machine.revoked', subject: id },
-            now,
-          );
-        }
-        return ok;
+        if (!(await revokeMachine(db, id, null, now))) return 'already';
+        await recordAudit(
+          db,
+          { clientId: machine.client_id, actor: 'cli', action: 'machine.revoked', subject: id },
+          now,
+        );
+        return 'revoked';
       });
-      if (!revoked) throw new CliError('no such active machine');
-      emit(json(), { id, revoked: true }, () => `machine ${id} revoked`);
+      if (outcome === 'missing') throw new CliError(`no machine has the id ${id}`);
+      // Revoking twice is not a mistake: the machine is revoked either way.
+      const already = outcome === 'already';
+      emit(json(), { id, revoked: true, already_revoked: already }, () =>
+        already ? `machine ${id} was already revoked` : `machine ${id} revoked`,
+      );
     });
 
   program
     .command('audit')
-    .description('recent audit events')
+    .description('recent audit events, newest first')
     .option('--client <id>', 'only this client')
-    .action(async (options: { client?: string }) => {
-      const rows = await withStore(({ db }) => listAudit(db, options.client ?? null));
-      emit(json(), rows, () => table(rows, ['created_at', 'actor', 'action', 'subject']));
+    .option('--limit <n>', 'how many events, 1 to 1000', '100')
+    .action(async (options: { client?: string; limit: string }) => {
+      const limit = Number(options.limit);
+      if (!/^\d+$/.test(options.limit) || limit < 1 || limit > 1000) {
+        throw new CliError('--limit must be a whole number from 1 to 1000');
+      }
+      const rows = await withStore(async ({ db }) =>
+        listAudit(db, await clientScope(db, options.client), limit),
+      );
+      const events = rows.map(toPublicAuditEvent);
+      emit(json(), events, () =>
+        table(
+          events.map((event) => ({
+            ...event,
+            details: event.details ? JSON.stringify(event.details) : null,
+          })),
+          ['created_at', 'actor', 'action', 'subject', 'details'],
+        ),
+      );
     });
 
   program
