@@ -6,7 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { agentRequest } from '../support/https';
 import { REPO_ROOT } from '../support/paths';
 import { admin, createThrowawayDatabase } from '../support/postgres';
-import { json, optralis, optralisAgent, startServerProcess } from '../support/processes';
+import {
+  json,
+  optralis,
+  optralisAgent,
+  serverBundle,
+  startServerProcess,
+} from '../support/processes';
 import { tempDir } from '../support/server';
 
 function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp) {
@@ -48,11 +54,11 @@ describe('graceful shutdown', () => {
       await optralis(['--json', 'token', 'create', '--client', client.id], env),
     ).token;
 
-    const server = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'packages/server/src/cli.ts'), '--json', 'serve'],
-      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const server = spawn(process.execPath, [serverBundle(), '--json', 'serve'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = server;
     const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
     const banner = JSON.parse(await waitFor(server, 'stdout', /\{.*\}\n/)) as {

@@ -42,9 +42,16 @@ export function runNode(
   });
 }
 
-/** The `optralis` admin CLI, run from source. */
+/** The `optralis` command, as the bundle the test run made from the current sources. */
 export function optralis(args: string[], env: Record<string, string>, input?: string) {
-  return runTs('packages/server/src/cli.ts', args, { env, ...(input ? { input } : {}) });
+  return runNode(serverBundle(), args, { env, ...(input ? { input } : {}) });
+}
+
+/** The `optralis` command bundled by test/support/global-setup.ts. */
+export function serverBundle(): string {
+  const bundle = process.env.OPTRALIS_TEST_SERVER_BUNDLE;
+  if (!bundle) throw new Error('the server bundle is made by test/support/global-setup.ts');
+  return bundle;
 }
 
 /** The `optralis-agent` program, as the bundle the test run made from the current sources. */
@@ -88,8 +95,7 @@ export function startServerProcess(
   env: Record<string, string>,
   options: string[] = [],
 ): Promise<ServerProcess> {
-  const cli = path.join(REPO_ROOT, 'packages/server/src/cli.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--json', 'serve', ...options], {
+  const child = spawn(process.execPath, [serverBundle(), '--json', 'serve', ...options], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -53,23 +53,24 @@ export function createInstallLog(options: {
 /** Writes one line for a reader; false when nobody can read it (the caller then says it otherwise). */
 export type ConsoleWriter = (line: string) => boolean;
 
+/** The file type bits of a mode, and the pipe type. */
+const S_IFMT = 0o170000;
+const S_IFIFO = 0o010000;
+
 /**
  * Writes to standard output when someone reads it. A GUI-subsystem program started from cmd or
  * PowerShell gets no standard handles unless they are redirected, and Node then opens NUL in
  * their place (node.cc, PlatformInit on Windows): writes succeed and the user sees nothing. So
  * only a file, a pipe, a socket or a real console (a TTY: NUL is a character device, not a
- * console) count as a reader; anything else, or a failed write, returns false.
+ * console) count as a reader; anything else, or a failed write, returns false. A pipe is told by
+ * its mode bits: libuv reports pipes on Windows, but Node's `isFIFO()` answers false there for
+ * any file. A handle that cannot be looked at (Wine cannot stat a standard handle redirected to
+ * a file, yet writes to it) counts as read when the write succeeds.
  */
 export function consoleWriter(fd = 1): ConsoleWriter {
   return (line) => {
+    if (!someoneReads(fd)) return false;
     try {
-      const stat = fs.fstatSync(fd);
-      const read =
-        stat.isFile() ||
-        stat.isFIFO() ||
-        stat.isSocket() ||
-        (stat.isCharacterDevice() && isatty(fd));
-      if (!read) return false;
       fs.writeSync(fd, `${line}\n`);
       return true;
     } catch {
@@ -77,4 +78,20 @@ export function consoleWriter(fd = 1): ConsoleWriter {
       return false;
     }
   };
+}
+
+/** False when `fd` is known to reach nobody (NUL, nothing); true when it may reach a reader. */
+function someoneReads(fd: number): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(fd);
+  } catch {
+    return true;
+  }
+  return (
+    stat.isFile() ||
+    (stat.mode & S_IFMT) === S_IFIFO ||
+    stat.isSocket() ||
+    (stat.isCharacterDevice() && isatty(fd))
+  );
 }
