@@ -75,5 +75,14 @@ describe('a replaced CA shuts out connections that were opened before', () => {
       code: 'client_certificate_invalid',
       reusedSocket: true,
     });
+
+    const [event] = json<{ action: string; actor: string; details: unknown }[]>(
+      await optralis(['--json', 'audit', '--limit', '1'], server.env),
+    );
+    expect(event).toMatchObject({
+      action: 'ca.created',
+      actor: 'cli',
+      details: { replaced: true },
+    });
   });
 });

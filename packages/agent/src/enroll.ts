@@ -121,6 +121,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     options.pinnedCaPem !== undefined &&
     !sharesCertificate(options.pinnedCaPem, answer.ca_cert)
   ) {
+    fs.rmSync(pendingKeyFile, { force: true });
     throw new AgentError(
       'ca_mismatch',
       "the server's certificate authority is not the one this installer was made for " +
@@ -130,6 +131,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   }
   const releaseKey = options.pinnedReleaseKey ?? answer.release_key;
   if (options.pinnedReleaseKey && answer.release_key?.key_id !== options.pinnedReleaseKey.key_id) {
+    fs.rmSync(pendingKeyFile, { force: true });
     throw new AgentError(
       'release_key_mismatch',
       'the server signs updates with another key than the one this installer was made for; ' +
@@ -192,8 +194,9 @@ function prepareConfigDir(configDir: string): string {
  * The key pair and CSR of this enrollment. The key is written (0600) before the request is sent
  * and removed once the identity is written: when an answer is lost, or the process stops while
  * waiting for it, running `enroll` again with the same token sends the same request, which the
- * server answers again without spending another use. A pending key that cannot be read is
- * replaced by a new one.
+ * server answers again without spending another use. A refusal, or an answer this installer
+ * refuses (another CA or release key), removes it: nothing is left behind. A pending key that
+ * cannot be read is replaced by a new one.
  */
 async function pendingKeyAndRequest(pendingKeyFile: string) {
   let existing: string | undefined;

@@ -15,7 +15,7 @@ import {
 } from '../ca';
 import { loadConfig } from '../config';
 import { CliError, emit } from './output';
-import { openCliStore } from './store';
+import { auditServerAction, openCliStore } from './store';
 
 /** What the operator runs so that Caddy reads the CA files again (deploy/docker-compose.yml). */
 const PROXY_RELOAD = 'docker exec optralis-caddy caddy reload --config /etc/caddy/Caddyfile';
@@ -64,6 +64,11 @@ export function registerCa(program: Command, json: () => boolean): void {
         );
         return;
       }
+      await auditServerAction('ca.created', {
+        ca_dir: dir,
+        not_after: result.notAfter.toISOString(),
+        replaced: Boolean(result.backup),
+      });
       emit(json(), { ...result, notAfter: result.notAfter.toISOString() }, () =>
         [
           `Created a new CA in ${dir} (valid until ${result.notAfter.toISOString()}).`,
@@ -83,6 +88,10 @@ export function registerCa(program: Command, json: () => boolean): void {
     .action(async (options: { dir?: string }) => {
       const dir = options.dir ?? loadConfig().caDir;
       const result = await rotateCa(dir, new Date()).catch(rethrowRotation);
+      await auditServerAction('ca.rotation_published', {
+        ca_dir: dir,
+        not_after: result.notAfter.toISOString(),
+      });
       emit(json(), { ...result, notAfter: result.notAfter.toISOString() }, () =>
         [
           `A new CA is published (valid until ${result.notAfter.toISOString()}); the current CA`,
@@ -101,6 +110,10 @@ export function registerCa(program: Command, json: () => boolean): void {
       const dir = options.dir ?? loadConfig().caDir;
       const result = rotationStep(() => activateCa(dir));
       const renewing = await machinesOnCa(path.join(dir, PREVIOUS_DIR), new Date());
+      await auditServerAction('ca.rotation_activated', {
+        ca_dir: dir,
+        machines_to_renew: renewing.length,
+      });
       emit(
         json(),
         { ...result, notAfter: result.notAfter.toISOString(), machines_to_renew: renewing.length },
@@ -130,6 +143,11 @@ export function registerCa(program: Command, json: () => boolean): void {
         );
       }
       const result = rotationStep(() => retireCa(dir, now));
+      await auditServerAction('ca.rotation_retired', {
+        ca_dir: dir,
+        machines_cut_off: remaining.length,
+        forced: options.force === true,
+      });
       emit(json(), { ...result, machines_cut_off: remaining.length }, () =>
         [
           `The previous CA is no longer trusted; its files were moved to ${result.retiredTo}.`,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { recordAudit } from '../audit/store';
 import { loadConfig } from '../config';
 import { type OpenDatabase, openDatabase, SQLITE_FILE } from '../db/database';
 import { CliError } from './output';
@@ -38,6 +39,24 @@ export async function withStore<T>(
   const store = await openCliStore(options);
   try {
     return await work(store);
+  } finally {
+    await store.db.destroy();
+  }
+}
+
+/**
+ * Records a CLI action that belongs to no client (the CA's life) in the store's audit log, when
+ * there is a store: `ca init` on a new installation comes before the server has made one.
+ */
+export async function auditServerAction(
+  action: string,
+  details: Record<string, unknown>,
+): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, SQLITE_FILE))) return;
+  const store = await openDatabase(config);
+  try {
+    await recordAudit(store.db, { clientId: null, actor: 'cli', action, details }, new Date());
   } finally {
     await store.db.destroy();
   }
