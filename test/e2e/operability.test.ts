@@ -224,6 +224,50 @@ describe('request ids', () => {
     expect(messagesOf('fault')).toContain('request failed');
   });
 
+  it('log the agent listener’s answered requests at debug, its refusals at info', async () => {
+    type Line = { msg: string; reqId?: string; listener?: string; res?: { statusCode: number } };
+    const lines: Line[] = [];
+    const stream = new PassThrough();
+    let partial = '';
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts.map((part) => JSON.parse(part) as Line));
+    });
+    server = await startTestServer({
+      log: createLogger({ level: 'info', format: 'json', destination: stream }),
+    });
+    const s = server;
+    const enrolled = await enrollWithoutCsr(s, await tokenFor(s), 'quiet-01');
+    const tls = {
+      cert: enrolled.body.certificate,
+      key: enrolled.body.private_key,
+      ca: enrolled.body.ca_cert,
+    } as ClientTls;
+    for (let i = 0; i < 3; i += 1) {
+      const beat = await agentRequest(`${s.agentApiUrl}/heartbeat`, tls, {
+        body: { version: '1.0.0', platform: 'linux', arch: 'amd64' },
+        headers: { 'x-request-id': `quiet-beat-${i}` },
+      });
+      expect(beat.status).toBe(200);
+    }
+    const refused = await agentRequest(
+      `${s.agentApiUrl}/health`,
+      { ca: tls.ca },
+      { headers: { 'x-request-id': 'quiet-refused' } },
+    );
+    expect(refused.status).toBe(401);
+    const completed = () => lines.find((line) => line.reqId === 'quiet-refused' && line.res);
+    while (!completed()) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    expect(lines.filter((line) => line.reqId?.startsWith('quiet-beat-'))).toEqual([]);
+    expect(completed()).toMatchObject({
+      msg: 'request completed',
+      listener: 'agent',
+      res: { statusCode: 401 },
+    });
+  });
+
   it('keep a sane id a proxy sends, and replace one that is too long or odd', async () => {
     server = await startTestServer();
     const asked = async (given: string) => {

@@ -22,6 +22,21 @@ export interface AgentTls {
   trustedCaPems: string[];
 }
 
+/**
+ * A fleet sends a heartbeat per machine every few seconds: two info lines for each would bury
+ * everything else in the log. Requests the listener answers well are logged at debug; refusals
+ * and failures at info, with the same fields as the public listener's request lines.
+ */
+function logAgentRequests(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    request.log.debug({ req: request }, 'incoming request');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const level = reply.statusCode >= 400 ? 'info' : 'debug';
+    request.log[level]({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
+}
+
 /** The agent API: mutual TLS with the Optralis CA, on its own listener. */
 export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
   const app = Fastify({
@@ -43,8 +58,10 @@ export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
     keepAliveTimeout: AGENT_KEEP_ALIVE_MS,
     bodyLimit: 1024 * 1024,
     genReqId: requestIdOf,
+    disableRequestLogging: true,
   });
   bindRequestContext(app);
+  logAgentRequests(app);
   installErrorHandler(app);
   observeRequests(app, ctx.metrics, 'agent');
   observeHandshakes(app, ctx.metrics);
