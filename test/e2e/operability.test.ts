@@ -33,6 +33,26 @@ async function enrollWithoutCsr(s: TestServer, token: string, hostname: string) 
   return { status: response.status, body: (await response.json()) as Record<string, string> };
 }
 
+interface LogLine {
+  msg: string;
+  reqId?: string;
+  listener?: string;
+  res?: { statusCode: number };
+}
+
+/** A JSON logger at `level` whose lines are parsed into `lines` as they are written. */
+function jsonLog(level: string) {
+  const lines: LogLine[] = [];
+  const stream = new PassThrough();
+  let partial = '';
+  stream.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.map((part) => JSON.parse(part) as LogLine));
+  });
+  return { lines, log: createLogger({ level, format: 'json', destination: stream }) };
+}
+
 /** The value of one sample of the Prometheus text format, 0 when absent. */
 function sample(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
@@ -136,16 +156,7 @@ describe('request ids', () => {
   });
 
   it('are on every line written while serving a request, success, refusal or fault', async () => {
-    type Line = { msg: string; reqId?: string };
-    const lines: Line[] = [];
-    const stream = new PassThrough();
-    let partial = '';
-    stream.on('data', (chunk: Buffer) => {
-      const parts = (partial + chunk.toString()).split('\n');
-      partial = parts.pop() ?? '';
-      lines.push(...parts.map((part) => JSON.parse(part) as Line));
-    });
-    const log = createLogger({ level: 'trace', format: 'json', destination: stream });
+    const { lines, log } = jsonLog('trace');
     server = await startTestServer({ log });
     const s = server;
     const token = await tokenFor(s);
@@ -225,18 +236,8 @@ describe('request ids', () => {
   });
 
   it('log the agent listener’s answered requests at debug, its refusals at info', async () => {
-    type Line = { msg: string; reqId?: string; listener?: string; res?: { statusCode: number } };
-    const lines: Line[] = [];
-    const stream = new PassThrough();
-    let partial = '';
-    stream.on('data', (chunk: Buffer) => {
-      const parts = (partial + chunk.toString()).split('\n');
-      partial = parts.pop() ?? '';
-      lines.push(...parts.map((part) => JSON.parse(part) as Line));
-    });
-    server = await startTestServer({
-      log: createLogger({ level: 'info', format: 'json', destination: stream }),
-    });
+    const { lines, log } = jsonLog('info');
+    server = await startTestServer({ log });
     const s = server;
     const enrolled = await enrollWithoutCsr(s, await tokenFor(s), 'quiet-01');
     const tls = {
