@@ -1,4 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { AppContext } from '../context';
 import { installErrorHandler } from '../http/error-handler';
 import { describeRoutes } from '../http/openapi';
@@ -25,16 +31,23 @@ export interface AgentTls {
 /**
  * A fleet sends a heartbeat per machine every few seconds: two info lines for each would bury
  * everything else in the log. Requests the listener answers well are logged at debug; refusals
- * and failures at info, with the same fields as the public listener's request lines.
+ * at info and failures at error, with the same fields as the public listener's request lines.
  */
-function logAgentRequests(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+class AgentRequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
     request.log.debug({ req: request }, 'incoming request');
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const level = reply.statusCode >= 400 ? 'info' : 'debug';
-    request.log[level]({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
-  });
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    _request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const fields = { res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else if (reply.statusCode >= 400) reply.log.info(fields, 'request completed');
+    else reply.log.debug(fields, 'request completed');
+  }
 }
 
 /** The agent API: mutual TLS with the Optralis CA, on its own listener. */
@@ -58,10 +71,9 @@ export function buildAgentApp(ctx: AppContext, tls: AgentTls): FastifyInstance {
     keepAliveTimeout: AGENT_KEEP_ALIVE_MS,
     bodyLimit: 1024 * 1024,
     genReqId: requestIdOf,
-    disableRequestLogging: true,
+    logController: new AgentRequestLog(),
   });
   bindRequestContext(app);
-  logAgentRequests(app);
   installErrorHandler(app);
   observeRequests(app, ctx.metrics, 'agent');
   observeHandshakes(app, ctx.metrics);
