@@ -262,6 +262,10 @@ describe('the agent service over time', () => {
       lines.filter((line) => line.includes('certificate renewed')).length,
     ).toBeGreaterThanOrEqual(2);
     expect(lines.filter((line) => / (WARN|ERROR) /.test(line))).toEqual([]);
+    // Many heartbeats, one line saying they are accepted.
+    expect(lines.filter((line) => line.includes('the server accepts the heartbeats'))).toHaveLength(
+      1,
+    );
     const key = fs.readFileSync(path.join(machine.configDir, 'client.key'), 'utf8');
     expect(key).not.toBe(machine.key);
     expect(fs.statSync(path.join(machine.configDir, 'client.key')).mode & 0o777).toBe(0o600);

@@ -35,10 +35,12 @@ describe('what the agent logs while the server is away or refuses it', () => {
     expect(reachability.consecutiveFailures).toBe(0);
   });
 
-  it('says nothing while every heartbeat succeeds', () => {
+  it('says once that the server accepts the heartbeats, then nothing while they succeed', () => {
     const { lines, reachability } = recorder();
     reachability.succeeded();
-    expect(lines).toEqual([]);
+    reachability.succeeded();
+    reachability.succeeded();
+    expect(lines).toEqual(['INFO the server accepts the heartbeats']);
   });
 
   it('names the server’s refusal once, not as an unreachable server', () => {

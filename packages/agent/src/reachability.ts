@@ -12,13 +12,14 @@ export type Failure =
  * Keeps the log quiet while the server is away or refuses the agent: the first failure of a
  * streak is logged, the attempts after it are only counted unless the failure changes (a server
  * that comes back but refuses the machine is said once more), and the recovery is logged once
- * with how long it took. A refusal is not "cannot reach the server": it names the server's code
+ * with how long it took; the first heartbeat the server accepts is logged once. A refusal is not "cannot reach the server": it names the server's code
  * (`machine_revoked`, `payload_too_large`…), which tells the operator what to do.
  */
 export class Reachability {
   private failures = 0;
   private downSince = 0;
   private said: string | undefined;
+  private accepted = false;
 
   constructor(
     private readonly log: AgentLog,
@@ -47,7 +48,13 @@ export class Reachability {
   }
 
   succeeded(): void {
-    if (this.failures === 0) return;
+    const first = !this.accepted;
+    this.accepted = true;
+    if (this.failures === 0) {
+      // Once, so that whoever starts the agent sees that it works, then silence.
+      if (first) this.log.info('the server accepts the heartbeats');
+      return;
+    }
     const message = this.said?.startsWith('refused:')
       ? 'the server accepts the heartbeat again'
       : 'connection to the server restored';
