@@ -102,8 +102,9 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   }
   if (response.status < 200 || response.status >= 300) {
     // A refusal enrolled nothing: the next try starts with a new key.
-    if (response.status < 500 && response.status !== 429)
+    if (response.status < 500 && response.status !== 429) {
       fs.rmSync(pendingKeyFile, { force: true });
+    }
     const error = (body as { error?: { code?: string; message?: string } }).error;
     throw new AgentError(
       error?.code ?? `http_${response.status}`,

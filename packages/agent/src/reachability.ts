@@ -12,8 +12,9 @@ export type Failure =
  * Keeps the log quiet while the server is away or refuses the agent: the first failure of a
  * streak is logged, the attempts after it are only counted unless the failure changes (a server
  * that comes back but refuses the machine is said once more), and the recovery is logged once
- * with how long it took; the first heartbeat the server accepts is logged once. A refusal is not "cannot reach the server": it names the server's code
- * (`machine_revoked`, `payload_too_large`…), which tells the operator what to do.
+ * with how long it took; the first heartbeat the server accepts is logged once. A refusal is
+ * not "cannot reach the server": it names the server's code (`machine_revoked`,
+ * `payload_too_large`…), which tells the operator what to do.
  */
 export class Reachability {
   private failures = 0;

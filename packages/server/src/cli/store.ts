@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { recordAudit } from '../audit/store';
-import { loadConfig } from '../config';
+import { loadConfig, type ServerConfig } from '../config';
 import { type OpenDatabase, openDatabase, SQLITE_FILE } from '../db/database';
 import { CliError } from './output';
 
@@ -13,22 +13,24 @@ import { CliError } from './output';
  */
 export async function openCliStore(options: { creates?: boolean } = {}): Promise<OpenDatabase> {
   const config = loadConfig();
-  if (!config.databaseUrl) {
-    const file = path.join(config.dataDir, SQLITE_FILE);
-    if (!fs.existsSync(file)) {
-      if (!options.creates) {
-        throw new CliError(
-          `there is no Optralis store in ${path.resolve(config.dataDir)}: run the command in the ` +
-            "directory the server runs in, or set OPTRALIS_DATA_DIR (or DATABASE_URL) to the server's",
-        );
-      }
-      process.stderr.write(
-        `optralis: made a new store in ${path.resolve(config.dataDir)}; the server must run ` +
-          'with the same data directory to see it\n',
+  if (!storeExists(config)) {
+    if (!options.creates) {
+      throw new CliError(
+        `there is no Optralis store in ${path.resolve(config.dataDir)}: run the command in the ` +
+          "directory the server runs in, or set OPTRALIS_DATA_DIR (or DATABASE_URL) to the server's",
       );
     }
+    process.stderr.write(
+      `optralis: made a new store in ${path.resolve(config.dataDir)}; the server must run ` +
+        'with the same data directory to see it\n',
+    );
   }
   return openDatabase(config);
+}
+
+/** PostgreSQL is always there to connect to; SQLite is there once its file is. */
+function storeExists(config: ServerConfig): boolean {
+  return Boolean(config.databaseUrl) || fs.existsSync(path.join(config.dataDir, SQLITE_FILE));
 }
 
 /** Runs `work` against the server's store (see openCliStore), then closes it. */
@@ -53,7 +55,7 @@ export async function auditServerAction(
   details: Record<string, unknown>,
 ): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, SQLITE_FILE))) return;
+  if (!storeExists(config)) return;
   const store = await openDatabase(config);
   try {
     await recordAudit(store.db, { clientId: null, actor: 'cli', action, details }, new Date());

@@ -24,10 +24,10 @@ export interface OpenDatabase {
   location: string;
 }
 
-/** Opens the store and brings its schema up to date. */
 /** The SQLite database's file name in the data directory. */
 export const SQLITE_FILE = 'optralis.sqlite';
 
+/** Opens the store and brings its schema up to date. */
 export async function openDatabase(
   options: DatabaseOptions,
   onPoolError: PoolErrorHandler = () => {},
