@@ -1,5 +1,6 @@
 import type { Insertable, Transaction } from 'kysely';
 import type { Db } from '../db/database';
+import { preparedQuery } from '../db/prepared';
 import type { CertificatesTable, Database, MachinesTable } from '../db/schema';
 
 export type MachineRow = MachinesTable;
@@ -55,9 +56,8 @@ export async function findRetriedEnrollment(
     .executeTakeFirst();
 }
 
-/** What the agent API needs to accept a request: the certificate and its machine. */
-export async function findCertificateState(db: Db, serial: string) {
-  return db
+const certificateState = preparedQuery((db, serial: string) =>
+  db
     .selectFrom('certificates')
     .innerJoin('machines', 'machines.id', 'certificates.machine_id')
     .select([
@@ -71,8 +71,16 @@ export async function findCertificateState(db: Db, serial: string) {
       'machines.channel',
       'machines.agent_version',
     ])
-    .where('certificates.serial', '=', serial)
-    .executeTakeFirst();
+    .where('certificates.serial', '=', serial),
+);
+
+/**
+ * What the agent API needs to accept a request: the certificate and its machine. Read on every
+ * heartbeat (so that a revocation applies at once), hence prepared.
+ */
+export async function findCertificateState(db: Db, serial: string) {
+  const [state] = await certificateState(db, serial);
+  return state;
 }
 
 /**
