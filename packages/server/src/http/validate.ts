@@ -1,6 +1,8 @@
+import fastJson from 'fast-json-stringify';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import type { FastifySerializerCompiler } from 'fastify/types/schema';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError, type ErrorCode } from '../errors';
 
 declare module 'fastify' {
@@ -80,10 +82,27 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
 }
 
 /**
+ * Answers are written by a serializer compiled from the JSON Schema of the route's zod schema
+ * (fast-json-stringify): it writes the declared fields only and refuses an answer that lacks a
+ * required one, at a fraction of the cost of encoding through zod first, which took about a
+ * tenth of the server time of a heartbeat. A schema JSON Schema cannot express (a transform) is
+ * encoded through zod as before.
+ */
+export const answerSerializer: FastifySerializerCompiler<z.ZodType> = (route) => {
+  let jsonSchema: unknown;
+  try {
+    jsonSchema = z.toJSONSchema(route.schema, { io: 'output', target: 'draft-7' });
+  } catch {
+    return serializerCompiler(route);
+  }
+  return fastJson(jsonSchema as Parameters<typeof fastJson>[0]);
+};
+
+/**
  * Routes declare zod schemas; requests are checked with the type provider's validator (an absent
- * body reads as `{}`, so that all-optional bodies may be left out) and JSON answers go through
- * its serializer, so that the reference and the behaviour cannot drift apart. The error handler
- * turns a refusal into the catalogue's code with `inputError`.
+ * body reads as `{}`, so that all-optional bodies may be left out) and JSON answers are written
+ * from the same schemas (`answerSerializer`), so that the reference and the behaviour cannot
+ * drift apart. The error handler turns a refusal into the catalogue's code with `inputError`.
  */
 export function enforceSchemas(app: FastifyInstance): void {
   const validate: FastifySchemaCompiler<z.ZodType> = (route) => {
@@ -91,5 +110,5 @@ export function enforceSchemas(app: FastifyInstance): void {
     return route.httpPart === 'body' ? (data) => check(data ?? {}) : check;
   };
   app.setValidatorCompiler(validate);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(answerSerializer);
 }
