@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from './metrics';
 
 /** Routes that hand out an installer or an install script, with the platform they serve. */
@@ -22,7 +22,7 @@ export function observeRequests(
   metrics: Metrics,
   listener: 'public' | 'agent',
 ): void {
-  app.addHook('onResponse', async (request, reply) => {
+  const count = (request: FastifyRequest, reply: FastifyReply): void => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.requestDuration.observe(
@@ -42,6 +42,11 @@ export function observeRequests(
     }
     const platform = installerPlatform(route, request.params);
     if (platform && !refused) metrics.installerDownloads.inc({ platform });
+  };
+  // A callback hook, not an async one: it runs on every heartbeat and has nothing to wait for.
+  app.addHook('onResponse', (request, reply, done) => {
+    count(request, reply);
+    done();
   });
 }
 

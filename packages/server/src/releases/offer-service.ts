@@ -31,7 +31,13 @@ interface Catalogue {
   current?: SignedStatement;
 }
 
-const catalogues = new WeakMap<object, Promise<Catalogue>>();
+interface CachedCatalogue {
+  loading: Promise<Catalogue>;
+  /** Set once loaded: a heartbeat then reads it without waiting on a promise. */
+  loaded?: Catalogue;
+}
+
+const catalogues = new WeakMap<object, CachedCatalogue>();
 
 /** Drops this process's copy after a change, so that the next heartbeat reads the new one. */
 export function forgetCatalogue(ctx: object): void {
@@ -53,16 +59,23 @@ async function loadCatalogue(ctx: AppContext): Promise<Catalogue> {
   };
 }
 
-async function catalogue(ctx: AppContext): Promise<Catalogue> {
+function catalogue(ctx: AppContext): Catalogue | Promise<Catalogue> {
   const cached = catalogues.get(ctx);
-  if (cached) {
-    const current = await cached.catch(() => undefined);
-    if (current && ctx.clock().getTime() - current.loadedAt < CATALOGUE_TTL_MS) return current;
-  }
-  const loading = loadCatalogue(ctx);
-  catalogues.set(ctx, loading);
-  loading.catch(() => catalogues.delete(ctx));
-  return loading;
+  const loaded = cached?.loaded;
+  if (loaded && ctx.clock().getTime() - loaded.loadedAt < CATALOGUE_TTL_MS) return loaded;
+  // One load at a time: heartbeats arriving meanwhile wait for it.
+  if (cached && !loaded) return cached.loading;
+  const entry: CachedCatalogue = { loading: loadCatalogue(ctx) };
+  catalogues.set(ctx, entry);
+  entry.loading.then(
+    (book) => {
+      entry.loaded = book;
+    },
+    () => {
+      if (catalogues.get(ctx) === entry) catalogues.delete(ctx);
+    },
+  );
+  return entry.loading;
 }
 
 function signedFor(ctx: AppContext, book: Catalogue, release: AgentVersionRow): SignedStatement {
@@ -140,9 +153,13 @@ export async function releasesForHeartbeat(
           .where('id', '=', machine.machineId)
           .executeTakeFirst();
   if (!row) return undefined;
-  await recordOutcome(ctx, machine, row.agent_version, body);
+  // Most heartbeats report the version stored already and no update error: nothing to record.
+  if (body.update_error || row.agent_version !== body.version) {
+    await recordOutcome(ctx, machine, row.agent_version, body);
+  }
 
-  const book = await catalogue(ctx);
+  const cached = catalogue(ctx);
+  const book = cached instanceof Promise ? await cached : cached;
   const releases = catalogueStatement(ctx, book);
   const release = chooseOffer(
     {

@@ -50,14 +50,16 @@ export function chooseOffer<R extends OfferRelease>(
   releases: readonly R[],
   pin: string | null,
 ): R | undefined {
-  const current = semver.valid(machine.version);
-  if (!current) return undefined;
+  // Parsed only once a release of the machine's kind is found: most heartbeats have none.
+  let current: string | null | undefined;
   let best: R | undefined;
   for (const release of releases) {
     if (release.is_active !== 1) continue;
     if (release.channel !== machine.channel) continue;
     if (release.platform !== machine.platform) continue;
     if (release.architecture !== machine.architecture) continue;
+    if (current === undefined) current = semver.valid(machine.version);
+    if (current === null) return undefined;
     if (!semver.valid(release.version) || !semver.gt(release.version, current)) continue;
     if (pin !== null && semver.gt(release.version, pin)) continue;
     if (!reaches(release, machine.id)) continue;
