@@ -33,6 +33,13 @@ async function appWithRoutes(): Promise<FastifyInstance> {
   enforceSchemas(made);
   const api = made.withTypeProvider<ZodTypeProvider>();
   const answer = z.object({ count: z.number().int() });
+  const described = z.object({
+    id: z.string(),
+    note: z.string().nullable(),
+    size: z.number().optional(),
+    tags: z.array(z.string()),
+    nested: z.object({ on: z.boolean() }),
+  });
   api.post(
     '/things',
     {
@@ -50,6 +57,17 @@ async function appWithRoutes(): Promise<FastifyInstance> {
     { schema: { response: { 200: answer } } },
     async () => ({ count: 'many' }) as unknown as { count: number },
   );
+  api.get(
+    '/partial',
+    { schema: { response: { 200: answer } } },
+    async () => ({}) as unknown as { count: number },
+  );
+  api.get('/described', { schema: { response: { 200: described } } }, async () => ({
+    id: 'a"b\\c\u2028',
+    note: null,
+    tags: ['x', 'é'],
+    nested: { on: true },
+  }));
   api.get(
     '/coded',
     {
@@ -140,5 +158,20 @@ describe('declared route schemas', () => {
     const wrong = await server.inject({ method: 'GET', url: '/wrong' });
     expect(wrong.statusCode).toBe(500);
     expect(wrong.json().error.code).toBe('internal_error');
+    const partial = await server.inject({ method: 'GET', url: '/partial' });
+    expect(partial.statusCode).toBe(500);
+    expect(partial.json().error.code).toBe('internal_error');
+  });
+
+  it('write answers as JSON.parse reads them back: escapes, nulls, lists, nested objects', async () => {
+    const server = await appWithRoutes();
+    const response = await server.inject({ method: 'GET', url: '/described' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      id: 'a"b\\c\u2028',
+      note: null,
+      tags: ['x', 'é'],
+      nested: { on: true },
+    });
   });
 });
