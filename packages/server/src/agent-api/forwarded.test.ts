@@ -32,6 +32,10 @@ describe('certificates forwarded by a reverse proxy', () => {
     expect(gate.fromProxy('192.168.1.8')).toBe(false);
     expect(gate.fromProxy('11.0.0.1')).toBe(false);
     expect(gate.fromProxy(undefined)).toBe(false);
+    expect(gate.hasProxies).toBe(true);
+    const none = new ForwardedCertificates([], () => []);
+    expect(none.hasProxies).toBe(false);
+    expect(none.fromProxy('127.0.0.1')).toBe(false);
   });
 
   it('accepts base64 DER (Caddy) and URL-encoded PEM (nginx) of our CA only', async () => {

@@ -17,6 +17,8 @@ export class ForwardedCertificates {
     { serial: string; issuer: string; notAfter: number }
   >();
   private static readonly CACHE_LIMIT = 10_000;
+  /** False when no proxy is configured: most servers, where no connection needs a look-up. */
+  readonly hasProxies: boolean;
   /** The trust the cached verdicts were reached under; a CA change empties the cache. */
   private cachedUnder: x509.X509Certificate[] | undefined;
 
@@ -24,6 +26,7 @@ export class ForwardedCertificates {
     proxies: string[],
     private readonly trustedCas: () => x509.X509Certificate[],
   ) {
+    this.hasProxies = proxies.length > 0;
     for (const entry of proxies) {
       const [address = '', prefix] = entry.split('/');
       const type = net.isIPv6(address) ? 'ipv6' : 'ipv4';
