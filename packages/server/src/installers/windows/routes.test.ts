@@ -106,6 +106,8 @@ describe('GET /api/installer/windows with a stable Windows build', () => {
     expect(answer.headers['content-type']).toBe('application/vnd.microsoft.portable-executable');
     expect(Number(answer.headers['content-length'])).toBe(answer.body.length);
     expect(answer.headers['cache-control']).toBe('no-store');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(answer.headers['content-encoding']).toBeUndefined();
     // No stable release names the build yet: the specification's optralis-agent-{clientId}.exe.
     expect(answer.headers['content-disposition']).toBe(

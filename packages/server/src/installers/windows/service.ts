@@ -14,7 +14,7 @@ import { buildFallbackZip } from './fallback-zip';
 import { DeflateCache, gzipLayout } from './gzip';
 import { makeWindowsPayload } from './payload';
 import { personalize } from './personalize';
-import { streamSegments } from './stream';
+import { SegmentedBody } from './stream';
 
 export interface WindowsInstallerRequest {
   clientId: string;
@@ -31,7 +31,8 @@ export interface InstallerDownload {
   contentType: string;
   length: number;
   encoding?: 'gzip';
-  body: Readable;
+  /** The ZIP as a stream; the executable as segments of the base, sent without copies. */
+  body: Readable | SegmentedBody;
 }
 
 const EXE_TYPE = 'application/vnd.microsoft.portable-executable';
@@ -146,7 +147,7 @@ export class WindowsInstallers {
       fileName: '',
       contentType: EXE_TYPE,
       length: layout.length,
-      body: streamSegments(base.handle, layout.segments),
+      body: new SegmentedBody(base.handle, layout.segments),
     };
   }
 
@@ -171,7 +172,7 @@ export class WindowsInstallers {
         contentType: EXE_TYPE,
         length: gzip.length,
         encoding: 'gzip',
-        body: streamSegments(cacheHandle, gzip.segments),
+        body: new SegmentedBody(cacheHandle, gzip.segments),
       };
     } catch (error) {
       await cacheHandle?.close();
