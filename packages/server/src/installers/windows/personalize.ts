@@ -1,10 +1,9 @@
 import { encodePayloadBlock } from '@optralis/protocol/installer-payload';
+import type { Segment } from '../../http/segmented-body';
 import type { BaseAnalysis } from './analysis';
 
-/** A piece of a response: a byte range of the base file, or bytes made for this request. */
-export type Segment =
-  | { kind: 'file'; start: number; end: number }
-  | { kind: 'bytes'; bytes: Buffer };
+/** A piece of an installer: a byte range of the base file, or bytes made for this request. */
+export type { Segment };
 
 export interface PersonalizedLayout {
   segments: Segment[];

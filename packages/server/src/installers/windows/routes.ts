@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { requireAdmin, writeScope } from '../../auth/guard';
 import type { AppContext } from '../../context';
 import { ADMIN, errors } from '../../http/route-schema';
+import { SegmentedBody, sendSegmented } from '../../http/segmented-body';
 import { contentDisposition } from '../filename';
 import { WindowsInstallers } from './service';
-import { SegmentedBody } from './stream';
 
 /** The machine counts the dashboard offers: 1, 10, 50, or 0 for unlimited. */
 export const WINDOWS_MAX_USAGES = ['1', '10', '50', '0'] as const;
@@ -94,19 +94,6 @@ export function windowsInstallerRoutes(app: FastifyInstance, ctx: AppContext): v
       // The reference describes the bytes as a string; the body may be a stream.
       return (reply as FastifyReply).send(download.body);
     }
-    // Written here rather than handed to Fastify as a stream, so that the buffers of one
-    // download are used again (see SegmentedBody). The headers go out as set above, and the
-    // onResponse hooks (metrics, the request log) still run when the answer finishes.
-    reply.hijack();
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value !== undefined) reply.raw.setHeader(name, value);
-    }
-    reply.raw.writeHead(200);
-    try {
-      await download.body.sendTo(reply.raw);
-    } catch (error) {
-      request.log.error({ err: error }, 'the Windows installer could not be read to the end');
-      reply.raw.destroy();
-    }
+    await sendSegmented(reply as FastifyReply, download.body);
   });
 }

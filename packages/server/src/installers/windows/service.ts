@@ -6,6 +6,7 @@ import { recordAudit } from '../../audit/store';
 import { findClient } from '../../clients/store';
 import type { AppContext } from '../../context';
 import { AppError } from '../../errors';
+import { SegmentedBody } from '../../http/segmented-body';
 import { listActiveReleases } from '../../releases/store';
 import { windowsFileName } from '../filename';
 import type { BaseAnalysis } from './analysis';
@@ -14,7 +15,6 @@ import { buildFallbackZip } from './fallback-zip';
 import { DeflateCache, gzipLayout } from './gzip';
 import { makeWindowsPayload } from './payload';
 import { personalize } from './personalize';
-import { SegmentedBody } from './stream';
 
 export interface WindowsInstallerRequest {
   clientId: string;

@@ -5,9 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../../../test/support/server';
-import type { Segment } from './personalize';
-import { SegmentedBody } from './stream';
+import { tempDir } from '../../../../test/support/server';
+import { type Segment, SegmentedBody } from './segmented-body';
 
 const dir = tempDir('segmented-body');
 const file = path.join(dir, 'base.bin');

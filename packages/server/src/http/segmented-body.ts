@@ -1,6 +1,11 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import type { Segment } from './personalize';
+import type { FastifyReply } from 'fastify';
+
+/** A part of an answer: a byte range of the open file, or bytes of its own. */
+export type Segment =
+  | { kind: 'file'; start: number; end: number }
+  | { kind: 'bytes'; bytes: Buffer };
 
 /** Large reads keep the event loop free while ~90 MB stream to many clients at once. */
 const READ_BYTES = 256 * 1024;
@@ -91,5 +96,24 @@ export class SegmentedBody {
       done += bytesRead;
     }
     return target.subarray(0, length);
+  }
+}
+
+/**
+ * Sends `body` as the answer, with the status and headers set on `reply`. It is written here
+ * rather than handed to Fastify as a stream, so that its buffers are used again (see
+ * `SegmentedBody`); the onResponse hooks (metrics, the request log) still run when it finishes.
+ */
+export async function sendSegmented(reply: FastifyReply, body: SegmentedBody): Promise<void> {
+  reply.hijack();
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) reply.raw.setHeader(name, value);
+  }
+  reply.raw.writeHead(reply.statusCode);
+  try {
+    await body.sendTo(reply.raw);
+  } catch (error) {
+    reply.log.error({ err: error }, 'a file could not be read to the end while it was sent');
+    reply.raw.destroy();
   }
 }
