@@ -66,6 +66,7 @@ export class WindowsInstallers {
       throw new AppError('windows_build_unavailable');
     }
     const base = 'found' in lookup ? lookup.found : undefined;
+    let download: InstallerDownload | undefined;
     try {
       const made = await makeWindowsPayload(this.ctx, {
         clientId: request.clientId,
@@ -83,7 +84,6 @@ export class WindowsInstallers {
       const zipStem = version ? `optralis-agent-v${version}` : `optralis-agent-${client.name}`;
       const machines = request.mode === 'certificate' ? 1 : request.maxUsage;
 
-      let download: InstallerDownload;
       if (base && request.format === 'exe') {
         download = await this.executable(base, made.zip, request.acceptsGzip);
         download.fileName = windowsFileName(exeStem, '.exe', byId);
@@ -127,6 +127,8 @@ export class WindowsInstallers {
       );
       return download;
     } catch (error) {
+      // The gzip installer reads another file than the base: its body holds that one open.
+      if (download?.body instanceof SegmentedBody) await download.body.close();
       await base?.handle.close();
       throw error;
     }
