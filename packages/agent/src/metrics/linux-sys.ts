@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { compareNatural } from './natural-order';
 
 /** Reads a small file of /proc or /sys; missing or unreadable is undefined. */
 export function readSmall(file: string): string | undefined {
@@ -12,7 +13,7 @@ export function readSmall(file: string): string | undefined {
 
 export function listDir(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    return fs.readdirSync(dir).sort(compareNatural);
   } catch {
     return [];
   }
