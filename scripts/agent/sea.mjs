@@ -37,8 +37,12 @@ export function hasCommand(command) {
  * Node options the agent starts with. The agent allocates little and keeps less: a young
  * generation of 1 MB semi-spaces, instead of up to 16 MB, keeps its resident memory small
  * (bench/footprint.ts measures it), and one V8 worker thread is enough for its collections.
+ * `--max-opt=1` stops JavaScript at Sparkplug, V8's baseline compiler: the optimizing compilers
+ * (Maglev, TurboFan) are large parts of the Node executable, about 5 MB of it resident once they
+ * have run, for code that works a few milliseconds an interval. WebAssembly (fetch's HTTP parser,
+ * used by updates) still runs.
  */
-export const AGENT_EXEC_ARGV = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+export const AGENT_EXEC_ARGV = ['--max-semi-space-size=1', '--v8-pool-size=1', '--max-opt=1'];
 
 /**
  * Makes the SEA preparation blob with `node` (the pinned version). Code cache and snapshot are
