@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../packages/server/src/ca';
 import { agentRequest } from '../support/https';
-import { json, optralis } from '../support/processes';
+import { cliError, json, optralis } from '../support/processes';
 import { startTestServer, type TestServer } from '../support/server';
 
 interface Enrolled {
@@ -76,7 +76,8 @@ describe('CA rotation on a running server', () => {
 
     const refusedEarly = await optralis(['--json', 'ca', 'activate'], server.env);
     expect(refusedEarly.code).toBe(1);
-    expect(refusedEarly.stderr).toContain('ca rotate');
+    expect(cliError(refusedEarly).code).toBe('rotation_refused');
+    expect(cliError(refusedEarly).message).toContain('ca rotate');
 
     const rotated = await optralis(['--json', 'ca', 'rotate'], server.env);
     expect(rotated.code, rotated.stderr).toBe(0);
@@ -88,7 +89,8 @@ describe('CA rotation on a running server', () => {
     expect((await status()).rotation).toBe('published');
     const notYet = await optralis(['--json', 'ca', 'retire', '--force'], server.env);
     expect(notYet.code).toBe(1);
-    expect(notYet.stderr).toContain('ca activate');
+    expect(cliError(notYet).code).toBe('rotation_refused');
+    expect(cliError(notYet).message).toContain('ca activate');
 
     const activated = await optralis(['--json', 'ca', 'activate'], server.env);
     expect(activated.code, activated.stderr).toBe(0);
@@ -105,7 +107,8 @@ describe('CA rotation on a running server', () => {
     expect(refused.code).toBe(1);
     // The machines named are the first five; how many probes enrolled before the server saw
     // the change depends on the machine's speed, so only the count is certain.
-    expect(refused.stderr).toMatch(/optralis: \d+ machine\(s\) still use a certificate of the/);
+    expect(cliError(refused).code).toBe('machines_on_previous_ca');
+    expect(cliError(refused).message).toMatch(/^\d+ machine\(s\) still use a certificate of the/);
     expect((await health(old)).status).toBe(200);
 
     const retired = await optralis(['--json', 'ca', 'retire', '--force'], server.env);

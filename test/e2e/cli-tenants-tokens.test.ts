@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, optralis } from '../support/processes';
+import { cliError, json, optralis, type ProcessResult } from '../support/processes';
 import { startTestServer, type TestServer, tempDir } from '../support/server';
 
 interface TokenOut {
@@ -13,6 +13,13 @@ interface TokenOut {
   usage_count: number;
   expires_at: string;
   active?: boolean;
+}
+
+/** With --json, a refusal is one JSON object on standard error, and nothing on standard out. */
+function refusal(result: ProcessResult): { code: string; message: string } {
+  expect(result.code).not.toBe(0);
+  expect(result.stdout).toBe('');
+  return cliError(result);
 }
 
 describe('the optralis CLI follows the same tenant and token rules as the API', () => {
@@ -50,7 +57,12 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
 
     const again = await cli(['client', 'create', 'Other', '--admin-email', 'boss@acme.test']);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('(email_taken)');
+    expect(refusal(again).code).toBe('email_taken');
+    const text = await optralis(
+      ['client', 'create', 'Other', '--admin-email', 'boss@acme.test'],
+      server.env,
+    );
+    expect(text.stderr).toContain('(email_taken)');
   });
 
   it('refuses a lifetime over 60 minutes, a negative max usage and an unknown platform', async () => {
@@ -64,8 +76,10 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
     ];
     for (const [extra, mention] of cases) {
       const result = await cli([...base, ...extra]);
-      expect(result.code, extra.join(' ')).not.toBe(0);
-      expect(result.stderr).toContain(mention);
+      expect(result.code, extra.join(' ')).toBe(1);
+      const { code, message } = refusal(result);
+      expect(code).toBe('invalid_argument');
+      expect(message).toContain(mention);
     }
     const none = await cli(['token', 'list', '--client', clientId]);
     expect(json<TokenOut[]>(none)).toEqual([]);
@@ -88,8 +102,7 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
     const revoked = await cli(['token', 'revoke', created.id]);
     expect(json(revoked)).toEqual({ id: created.id, revoked: true });
     const missing = await cli(['token', 'revoke', '01NOSUCHTOKEN000000000000']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no such token');
+    expect(refusal(missing)).toEqual({ code: 'not_found', message: 'no such token' });
 
     const events = json<{ action: string; subject: string; client_id: string }[]>(
       await cli(['audit', '--client', clientId]),
@@ -169,12 +182,16 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`machine ${machineId} was already revoked`);
     const missing = await cli(['machines', 'revoke', '01NOSUCHMACHINE0000000000']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no machine has the id 01NOSUCHMACHINE0000000000');
+    expect(refusal(missing)).toEqual({
+      code: 'not_found',
+      message: 'no machine has the id 01NOSUCHMACHINE0000000000',
+    });
 
     const unknown = await cli(['machines', 'list', '--client', '01NOSUCHCLIENT00000000000']);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no client has the id 01NOSUCHCLIENT00000000000');
+    expect(refusal(unknown)).toEqual({
+      code: 'not_found',
+      message: 'no client has the id 01NOSUCHCLIENT00000000000',
+    });
 
     // One revocation, one event; details are objects in JSON, not strings.
     const events = json<{ action: string; subject: string; details: unknown }[]>(
@@ -187,8 +204,10 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
       events.every((event) => event.details === null || typeof event.details === 'object'),
     ).toBe(true);
     const badLimit = await cli(['audit', '--limit', '0']);
-    expect(badLimit.code).toBe(1);
-    expect(badLimit.stderr).toContain('--limit must be a whole number from 1 to 1000');
+    expect(refusal(badLimit)).toEqual({
+      code: 'invalid_argument',
+      message: '--limit must be a whole number from 1 to 1000',
+    });
 
     const text = await optralis(['token', 'list', '--client', clientId], server.env);
     const [header, ...lines] = text.stdout.trim().split('\n');
@@ -212,6 +231,7 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
       expect(result.stderr).toContain(`there is no Optralis store in ${elsewhere}`);
     }
     expect(fs.existsSync(elsewhere)).toBe(false);
+    expect(refusal(await optralis(['--json', 'token', 'list'], env)).code).toBe('store_missing');
 
     const made = await optralis(['client', 'create', 'Elsewhere'], env);
     expect(made.code, made.stderr).toBe(0);
@@ -219,5 +239,25 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
     const listed = await optralis(['--json', 'client', 'list'], env);
     expect(json<{ name: string }[]>(listed).map((row) => row.name)).toEqual(['Elsewhere']);
     expect(listed.stderr).not.toContain('made a new store');
+  });
+
+  it('refuses a mistyped command line with invalid_usage, as JSON or as text with the help', async () => {
+    const cases: [string[], string][] = [
+      [['tokens', 'list'], "unknown command 'tokens'"],
+      [['token', 'create'], "required option '--client <id>' not specified"],
+      [['client', 'create', 'A', '--bogus'], "unknown option '--bogus'"],
+    ];
+    for (const [args, message] of cases) {
+      const refused = refusal(await cli(args));
+      expect(refused.code, args.join(' ')).toBe('invalid_usage');
+      expect(refused.message).toContain(message);
+      const text = await optralis(args, server.env);
+      expect(text.code).toBe(1);
+      expect(text.stderr).toContain(`error: ${message}`);
+      expect(text.stderr).toContain('Usage: optralis');
+    }
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: optralis');
   });
 });

@@ -75,6 +75,16 @@ export function json<T = unknown>(result: ProcessResult): T {
   }
 }
 
+/** What an `optralis --json` command that failed printed: one JSON object on standard error. */
+export function cliError(result: ProcessResult): { code: string; message: string } {
+  try {
+    const printed = JSON.parse(result.stderr) as { error: { code: string; message: string } };
+    return printed.error;
+  } catch {
+    throw new Error(`expected one JSON error (exit ${result.code}):\n${result.stderr}`);
+  }
+}
+
 export interface ServerProcess {
   publicUrl: string;
   agentApiUrl: string;

@@ -9,32 +9,44 @@ import { registerUsers } from './cli/users';
 import { ConfigError } from './config';
 import { isAppError } from './errors';
 
+/**
+ * `--json` anywhere on the line: known before Commander has parsed it, since a usage error
+ * (an unknown command, a missing option) stops the parse.
+ */
+const json = () => process.argv.slice(2).includes('--json');
+
 const program = new Command('optralis')
   .description('Optralis server and administration commands')
   .option('--json', 'print machine-readable JSON')
   .showHelpAfterError()
+  // With --json, a usage error is printed once, as JSON, below: not as text with the help.
+  .configureOutput({ writeErr: (text) => (json() ? undefined : process.stderr.write(text)) })
   .exitOverride();
 
-const json = () => program.opts<{ json?: boolean }>().json === true;
 registerServe(program, json);
 registerCa(program, json);
 registerStoreCommands(program, json);
 registerUsers(program, json);
 registerReleaseKey(program, json);
 
+/** Prints why the command failed, as text or (`--json`) one JSON object, and exits. */
+function fail(code: string, message: string, exitCode: number, codeInText: boolean): never {
+  if (json()) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  else process.stderr.write(`optralis: ${message}${codeInText ? ` (${code})` : ''}\n`);
+  process.exit(exitCode);
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  if (isAppError(error)) {
-    // The service's own refusal, with its stable code for scripts.
-    process.stderr.write(`optralis: ${error.message} (${error.code})\n`);
-    process.exit(1);
+  if (error instanceof CommanderError) {
+    // Help and version end the parse too, with exit code 0: nothing failed.
+    if (error.exitCode === 0 || !json()) process.exit(error.exitCode);
+    fail('invalid_usage', error.message.replace(/^error: /, ''), error.exitCode, false);
   }
-  if (error instanceof CliError || error instanceof ConfigError) {
-    process.stderr.write(`optralis: ${error.message}\n`);
-    process.exit(error instanceof CliError ? error.exitCode : 2);
-  }
-  process.stderr.write(`optralis: ${(error as Error).message}\n`);
-  process.exit(1);
+  // The service's own refusal, with its stable code for scripts.
+  if (isAppError(error)) fail(error.code, error.message, 1, true);
+  if (error instanceof CliError) fail(error.code, error.message, 1, false);
+  if (error instanceof ConfigError) fail('invalid_config', error.message, 2, false);
+  fail('internal_error', (error as Error).message, 1, false);
 }

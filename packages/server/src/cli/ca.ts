@@ -140,6 +140,7 @@ export function registerCa(program: Command, json: () => boolean): void {
           `${remaining.length} machine(s) still use a certificate of the previous CA and would ` +
             'be cut off; wait for them to renew (they do at their next heartbeat), or use ' +
             `--force. First ones: ${remaining.slice(0, 5).join(', ')}`,
+          'machines_on_previous_ca',
         );
       }
       const result = rotationStep(() => retireCa(dir, now));
@@ -199,9 +200,9 @@ function rotationStep<T>(step: () => T): T {
 }
 
 function rethrowRotation(error: unknown): never {
-  if (error instanceof RotationError) throw new CliError(error.message);
+  if (error instanceof RotationError) throw new CliError(error.message, 'rotation_refused');
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new CliError('no rotation is under way (there is no previous CA)');
+    throw new CliError('no rotation is under way (there is no previous CA)', 'rotation_refused');
   }
   throw error;
 }

@@ -3,13 +3,23 @@ export function emit(json: boolean, value: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
-export class CliError extends Error {
-  readonly exitCode: number;
+/** Why a command refused, for scripts: `--json` prints it with the message. */
+export type CliErrorCode =
+  | 'invalid_argument'
+  | 'not_found'
+  | 'email_taken'
+  | 'store_missing'
+  | 'machines_on_previous_ca'
+  | 'rotation_refused';
 
-  constructor(message: string, exitCode = 1) {
+/** A command that cannot do what it was asked; exits 1 with the message (and code). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: CliErrorCode = 'invalid_argument',
+  ) {
     super(message);
     this.name = 'CliError';
-    this.exitCode = exitCode;
   }
 }
 

@@ -28,7 +28,8 @@ const PLATFORMS = ['any', 'linux', 'windows'] as const;
 /** The client named by `--client`, checked: a list of an unknown client is a mistake, not empty. */
 async function clientScope(db: Db, clientId: string | undefined): Promise<string | null> {
   if (clientId === undefined) return null;
-  if (!(await findClient(db, clientId))) throw new CliError(`no client has the id ${clientId}`);
+  if (!(await findClient(db, clientId)))
+    throw new CliError(`no client has the id ${clientId}`, 'not_found');
   return clientId;
 }
 
@@ -107,7 +108,8 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
         if (!platform) throw new CliError('--platform must be any, linux or windows');
 
         const created = await withStore(async ({ db }) => {
-          if (!(await findClient(db, options.client))) throw new CliError('no such client');
+          if (!(await findClient(db, options.client)))
+            throw new CliError('no such client', 'not_found');
           return createInstallToken(
             { db, clock: systemClock },
             {
@@ -162,7 +164,7 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .action(async (id: string) => {
       await withStore(({ db }) =>
         revokeInstallToken({ db, clock: systemClock }, id, null, 'cli').catch((error) => {
-          throw isAppError(error) ? new CliError('no such token') : error;
+          throw isAppError(error) ? new CliError('no such token', 'not_found') : error;
         }),
       );
       emit(json(), { id, revoked: true }, () => `token ${id} revoked`);
@@ -214,7 +216,7 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
         );
         return 'revoked';
       });
-      if (outcome === 'missing') throw new CliError(`no machine has the id ${id}`);
+      if (outcome === 'missing') throw new CliError(`no machine has the id ${id}`, 'not_found');
       // Revoking twice is not a mistake: the machine is revoked either way.
       const already = outcome === 'already';
       emit(json(), { id, revoked: true, already_revoked: already }, () =>

@@ -18,6 +18,7 @@ export async function openCliStore(options: { creates?: boolean } = {}): Promise
       throw new CliError(
         `there is no Optralis store in ${path.resolve(config.dataDir)}: run the command in the ` +
           "directory the server runs in, or set OPTRALIS_DATA_DIR (or DATABASE_URL) to the server's",
+        'store_missing',
       );
     }
     process.stderr.write(

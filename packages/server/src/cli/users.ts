@@ -29,9 +29,10 @@ export function registerUsers(program: Command, json: () => boolean): void {
       const { db } = await openCliStore({ creates: true });
       try {
         if (options.client && !(await findClient(db, options.client))) {
-          throw new CliError('no such client');
+          throw new CliError('no such client', 'not_found');
         }
-        if (await findUserByEmail(db, options.email)) throw new CliError('the email is taken');
+        if (await findUserByEmail(db, options.email))
+          throw new CliError('the email is taken', 'email_taken');
         const now = systemClock();
         const clientId = options.client ?? null;
         const row = await createUser(db, { email: options.email, password, role, clientId }, now);
