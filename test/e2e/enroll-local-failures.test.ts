@@ -91,6 +91,25 @@ describe('enrollment that fails on the machine itself', () => {
     expect(await usesOf(token.row.id)).toBe(0);
   });
 
+  it('refuses a directory the system will never make (under /proc) instead of trying forever', async () => {
+    const token = await oneUseToken();
+    const tokenFile = path.join(tempDir('enroll-proc-token'), 'token');
+    fs.writeFileSync(tokenFile, token.value, { mode: 0o600 });
+    const result = await optralisAgent([
+      'enroll',
+      '--url',
+      server.publicUrl,
+      '--token-file',
+      tokenFile,
+      '--config-dir',
+      '/proc/optralis-nowhere/agent',
+    ]);
+    expect(result.code).toBe(73);
+    expect(result.stderr).toContain('cannot write the machine');
+    expect(result.stderr).toContain('(ENOENT)');
+    expect(await usesOf(token.row.id)).toBe(0);
+  });
+
   it('names a token file it cannot read, and sends nothing', async () => {
     const missing = path.join(tempDir('enroll-no-token'), 'token');
     const result = await optralisAgent([

@@ -19,7 +19,7 @@ import {
   type RetryPolicy,
 } from './enroll-post';
 import { AgentError } from './errors';
-import { writeFileAtomic } from './files';
+import { makeDirectory, writeFileAtomic } from './files';
 import { hostname, machineHardwareId } from './hardware';
 import { currentArch, currentPlatform } from './platform';
 
@@ -176,7 +176,7 @@ function prepareConfigDir(configDir: string): string {
   const dir = path.resolve(configDir);
   const probe = path.join(dir, `.write-check.${process.pid}`);
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirectory(dir, 0o700);
     fs.writeFileSync(probe, '', { mode: 0o600 });
     fs.rmSync(probe);
   } catch (error) {
@@ -233,7 +233,7 @@ export interface Identity {
  */
 export function writeIdentity(identity: Identity): string {
   const dir = path.resolve(identity.configDir);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirectory(dir, 0o700);
   const certPath = path.join(dir, 'client.crt');
   const keyPath = path.join(dir, 'client.key');
   const caPath = path.join(dir, 'ca.crt');

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
+import { makeDirectory } from './files';
 
 /**
  * The agent's log: one line per event an operator cares about. Context is appended as key=value
@@ -91,7 +91,7 @@ export function createFileLog(options: FileLogOptions): FileLog {
     (mirror ?? ((text: string) => process.stderr.write(text)))(line);
   };
   try {
-    fs.mkdirSync(options.dir, { recursive: true, mode: 0o750 });
+    makeDirectory(options.dir, 0o750);
     stream = createStream((index) => (index ? `${file}.${index}` : file), {
       path: options.dir,
       size: options.size ?? '10M',
