@@ -58,6 +58,16 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
     const again = await cli(['client', 'create', 'Other', '--admin-email', 'boss@acme.test']);
     expect(again.code).toBe(1);
     expect(refusal(again).code).toBe('email_taken');
+    // The API's own rules for the email, before anything is made.
+    for (const [email, message] of [
+      ['not-an-email', '--admin-email must be an email address'],
+      [`${'a'.repeat(320)}@acme.test`, '--admin-email must be at most 320 characters'],
+    ]) {
+      const bad = await cli(['client', 'create', 'Bad email', '--admin-email', email as string]);
+      expect(refusal(bad)).toEqual({ code: 'invalid_argument', message });
+    }
+    const names = json<{ name: string }[]>(await cli(['client', 'list'])).map((row) => row.name);
+    expect(names).not.toContain('Bad email');
     const text = await optralis(
       ['client', 'create', 'Other', '--admin-email', 'boss@acme.test'],
       server.env,

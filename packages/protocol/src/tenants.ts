@@ -13,7 +13,10 @@ export const createClientRequestSchema = z
       .min(1, 'must not be empty')
       .max(200, 'must be at most 200 characters')
       .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters'),
-    admin_email: z.string().max(320).email('must be an email address'),
+    admin_email: z
+      .string()
+      .max(320, 'must be at most 320 characters')
+      .email('must be an email address'),
   })
   .strict();
 
@@ -54,7 +57,7 @@ export const userSchema = z.object({
 /** `POST /api/users`: a user of one client; its password is generated and shown once. */
 export const createUserRequestSchema = z
   .object({
-    email: z.string().max(320).email('must be an email address'),
+    email: z.string().max(320, 'must be at most 320 characters').email('must be an email address'),
     role: z.enum(['client_admin', 'read_only']),
   })
   .strict();

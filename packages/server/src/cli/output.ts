@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /** Prints either the JSON value (`--json`) or lines for people. */
 export function emit(json: boolean, value: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -31,4 +33,11 @@ export function table(rows: Record<string, unknown>[], columns: string[]): strin
   );
   const format = (line: string[]) => line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
   return [format(columns), ...cells.map(format)].join('\n').trimEnd();
+}
+
+/** `value` as the API's own schema reads it; else invalid_argument, naming the option. */
+export function checked<T>(schema: z.ZodType<T>, value: unknown, option: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new CliError(`${option} ${result.error.issues[0]?.message ?? 'is not valid'}`);
 }

@@ -1,3 +1,4 @@
+import { createClientRequestSchema } from '@optralis/protocol';
 import type { Command } from 'commander';
 import { listAudit, recordAudit, toPublicAuditEvent } from '../audit/store';
 import { caExists, loadCa } from '../ca';
@@ -20,7 +21,7 @@ import {
   toPublicToken,
 } from '../tokens/service';
 import { listTokens } from '../tokens/store';
-import { CliError, emit, table } from './output';
+import { CliError, checked, emit, table } from './output';
 import { withStore } from './store';
 
 const PLATFORMS = ['any', 'linux', 'windows'] as const;
@@ -43,6 +44,9 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .action(async (name: string, options: { adminEmail?: string }) => {
       if (!name.trim() || name.length > 200 || /\p{Cc}/u.test(name)) {
         throw new CliError('the name must be 1 to 200 printable characters');
+      }
+      if (options.adminEmail !== undefined) {
+        checked(createClientRequestSchema.shape.admin_email, options.adminEmail, '--admin-email');
       }
       const ctx = { clock: systemClock };
       const created = await withStore(

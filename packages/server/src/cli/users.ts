@@ -1,3 +1,4 @@
+import { createUserRequestSchema } from '@optralis/protocol';
 import type { Command } from 'commander';
 import { recordAudit } from '../audit/store';
 import { generatePassword } from '../auth/passwords';
@@ -5,7 +6,7 @@ import { createUser, findUserByEmail, listUsers } from '../auth/store';
 import { findClient } from '../clients/store';
 import { ROLES, type Role } from '../db/schema';
 import { systemClock } from '../ids';
-import { CliError, emit, table } from './output';
+import { CliError, checked, emit, table } from './output';
 import { openCliStore } from './store';
 
 export function registerUsers(program: Command, json: () => boolean): void {
@@ -22,9 +23,7 @@ export function registerUsers(program: Command, json: () => boolean): void {
       if ((role === 'super_admin') !== (options.client === undefined)) {
         throw new CliError('--client is required for client users and refused for super_admin');
       }
-      if (!/^[^\s@]+@[^\s@]+$/.test(options.email) || options.email.length > 320) {
-        throw new CliError('--email must be an email address');
-      }
+      checked(createUserRequestSchema.shape.email, options.email, '--email');
       const password = generatePassword();
       const { db } = await openCliStore({ creates: true });
       try {
