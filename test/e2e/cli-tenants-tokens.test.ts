@@ -257,6 +257,12 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
       [['token', 'create'], "required option '--client <id>' not specified"],
       [['client', 'create', 'A', '--bogus'], "unknown option '--bogus'"],
     ];
+    for (const args of [[], ['token'], ['help', 'frob']]) {
+      expect(refusal(await cli(args))).toEqual({
+        code: 'invalid_usage',
+        message: 'no command to run here: --help lists the commands',
+      });
+    }
     for (const [args, message] of cases) {
       const refused = refusal(await cli(args));
       expect(refused.code, args.join(' ')).toBe('invalid_usage');

@@ -42,7 +42,12 @@ try {
   if (error instanceof CommanderError) {
     // Help and version end the parse too, with exit code 0: nothing failed.
     if (error.exitCode === 0 || !json()) process.exit(error.exitCode);
-    fail('invalid_usage', error.message.replace(/^error: /, ''), error.exitCode, false);
+    // A command that only groups others, run alone, answers with its help: no message of its own.
+    const message =
+      error.code === 'commander.help'
+        ? 'no command to run here: --help lists the commands'
+        : error.message.replace(/^error: /, '');
+    fail('invalid_usage', message, error.exitCode, false);
   }
   // The service's own refusal, with its stable code for scripts.
   if (isAppError(error)) fail(error.code, error.message, 1, true);
