@@ -242,6 +242,11 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
     }
     expect(fs.existsSync(elsewhere)).toBe(false);
     expect(refusal(await optralis(['--json', 'token', 'list'], env)).code).toBe('store_missing');
+    // A PostgreSQL store that cannot be reached says why.
+    const unreachable = { ...server.env, DATABASE_URL: 'postgres://optralis@127.0.0.1:1/optralis' };
+    const down = refusal(await optralis(['--json', 'token', 'list'], unreachable));
+    expect(down.code).toBe('database_unavailable');
+    expect(down.message).toBe('cannot open the database: connect ECONNREFUSED 127.0.0.1:1');
 
     const made = await optralis(['client', 'create', 'Elsewhere'], env);
     expect(made.code, made.stderr).toBe(0);

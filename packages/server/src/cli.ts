@@ -7,6 +7,7 @@ import { registerServe } from './cli/serve';
 import { registerStoreCommands } from './cli/store-commands';
 import { registerUsers } from './cli/users';
 import { ConfigError } from './config';
+import { DatabaseError } from './db/migrations';
 import { isAppError } from './errors';
 
 /**
@@ -53,5 +54,6 @@ try {
   if (isAppError(error)) fail(error.code, error.message, 1, true);
   if (error instanceof CliError) fail(error.code, error.message, 1, false);
   if (error instanceof ConfigError) fail('invalid_config', error.message, 2, false);
+  if (error instanceof DatabaseError) fail(error.code, error.message, 1, false);
   fail('internal_error', (error as Error).message, 1, false);
 }

@@ -246,11 +246,32 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
+/** The store could not be opened or brought up to date; `code` tells which, for scripts. */
+export class DatabaseError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'database_unavailable' | 'migration_failed',
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DatabaseError';
+  }
+}
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const migrator = new Migrator({ db, provider: new StaticProvider() });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+    // The cause says what went wrong (a refused connection, a failed statement); it names no
+    // password, and without it an operator cannot tell an unreachable database from a bug.
+    const reason = error instanceof Error ? `: ${error.message}` : '';
+    if (failed) {
+      const message = `database migration ${failed.migrationName} failed${reason}`;
+      throw new DatabaseError(message, 'migration_failed', { cause: error });
+    }
+    throw new DatabaseError(`cannot open the database${reason}`, 'database_unavailable', {
+      cause: error,
+    });
   }
 }
