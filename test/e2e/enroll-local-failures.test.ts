@@ -110,6 +110,18 @@ describe('enrollment that fails on the machine itself', () => {
     expect(await usesOf(token.row.id)).toBe(0);
   });
 
+  it('exits 64 (usage) for a mistyped command line, and 0 for its help', async () => {
+    const unknown = await optralisAgent(['frob']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain("unknown command 'frob'");
+    const option = await optralisAgent(['enroll', '--frobnicate']);
+    expect(option.code).toBe(64);
+    expect(option.stderr).toContain("unknown option '--frobnicate'");
+    const help = await optralisAgent(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: optralis-agent');
+  });
+
   it('names a token file it cannot read, and sends nothing', async () => {
     const missing = path.join(tempDir('enroll-no-token'), 'token');
     const result = await optralisAgent([

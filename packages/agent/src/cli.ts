@@ -341,7 +341,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // A usage error (unknown command or option, missing argument) is sysexits' 64, as documented.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 64;
     if (error instanceof AgentError) {
       process.stderr.write(`optralis-agent: ${error.message}\n`);
       return error.exitCode;
