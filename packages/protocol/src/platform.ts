@@ -6,7 +6,7 @@ export const CHANNELS = ['stable', 'beta'] as const;
 
 export const platformSchema = z.enum(PLATFORMS);
 export const architectureSchema = z.enum(ARCHITECTURES);
-export const channelSchema = z.enum(CHANNELS);
+export const channelSchema = z.enum(CHANNELS, { error: 'must be stable or beta' });
 
 export type Platform = z.infer<typeof platformSchema>;
 export type Architecture = z.infer<typeof architectureSchema>;

@@ -92,6 +92,17 @@ describe.each(STORES)('POST /api/public/bootstrap and the dashboard API on %s', 
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toMatchObject({ code: 'invalid_arch', field: 'arch' });
     expect(response.body).not.toContain(value);
+    const channel = await server.publicApp.inject({
+      method: 'POST',
+      url: '/api/public/bootstrap',
+      payload: { token: value, hostname: 'bad-01', channel: 'alpha' },
+    });
+    expect(channel.statusCode).toBe(400);
+    expect(channel.json().error).toMatchObject({
+      code: 'invalid_channel',
+      field: 'channel',
+      message: 'channel: must be stable or beta',
+    });
 
     const retry = await server.publicApp.inject({
       method: 'POST',

@@ -39,7 +39,10 @@ export function enrollmentRoutes(
     }
 
     if (request.validationError) {
-      const error = inputError(issueOfValidation(request.validationError.validation));
+      // The channel an installer names has the code the catalogue gives it, as on downloads.
+      const error = inputError(issueOfValidation(request.validationError.validation), {
+        channel: 'invalid_channel',
+      });
       return refuseInvalidRequest(ctx, raw.token, error, meta);
     }
     return bootstrap(ctx, request.body, meta);
