@@ -112,7 +112,15 @@ describe('the optralis CLI follows the same tenant and token rules as the API', 
     const revoked = await cli(['token', 'revoke', created.id]);
     expect(json(revoked)).toEqual({ id: created.id, revoked: true });
     const missing = await cli(['token', 'revoke', '01NOSUCHTOKEN000000000000']);
-    expect(refusal(missing)).toEqual({ code: 'not_found', message: 'no such token' });
+    expect(refusal(missing)).toEqual({
+      code: 'not_found',
+      message: 'no token has the id 01NOSUCHTOKEN000000000000',
+    });
+    const noClient = await cli(['token', 'create', '--client', '01NOSUCHCLIENT00000000000']);
+    expect(refusal(noClient)).toEqual({
+      code: 'not_found',
+      message: 'no client has the id 01NOSUCHCLIENT00000000000',
+    });
 
     const events = json<{ action: string; subject: string; client_id: string }[]>(
       await cli(['audit', '--client', clientId]),

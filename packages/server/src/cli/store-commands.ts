@@ -27,7 +27,7 @@ import { withStore } from './store';
 const PLATFORMS = ['any', 'linux', 'windows'] as const;
 
 /** The client named by `--client`, checked: a list of an unknown client is a mistake, not empty. */
-async function clientScope(db: Db, clientId: string | undefined): Promise<string | null> {
+export async function clientScope(db: Db, clientId: string | undefined): Promise<string | null> {
   if (clientId === undefined) return null;
   if (!(await findClient(db, clientId)))
     throw new CliError(`no client has the id ${clientId}`, 'not_found');
@@ -112,8 +112,7 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
         if (!platform) throw new CliError('--platform must be any, linux or windows');
 
         const created = await withStore(async ({ db }) => {
-          if (!(await findClient(db, options.client)))
-            throw new CliError('no such client', 'not_found');
+          await clientScope(db, options.client);
           return createInstallToken(
             { db, clock: systemClock },
             {
@@ -168,7 +167,7 @@ export function registerStoreCommands(program: Command, json: () => boolean): vo
     .action(async (id: string) => {
       await withStore(({ db }) =>
         revokeInstallToken({ db, clock: systemClock }, id, null, 'cli').catch((error) => {
-          throw isAppError(error) ? new CliError('no such token', 'not_found') : error;
+          throw isAppError(error) ? new CliError(`no token has the id ${id}`, 'not_found') : error;
         }),
       );
       emit(json(), { id, revoked: true }, () => `token ${id} revoked`);

@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { recordAudit } from '../audit/store';
 import { generatePassword } from '../auth/passwords';
 import { createUser, findUserByEmail, listUsers } from '../auth/store';
-import { findClient } from '../clients/store';
 import { ROLES, type Role } from '../db/schema';
 import { systemClock } from '../ids';
 import { CliError, checked, emit, table } from './output';
 import { openCliStore } from './store';
+import { clientScope } from './store-commands';
 
 export function registerUsers(program: Command, json: () => boolean): void {
   const user = program.command('user').description('dashboard users and their roles');
@@ -27,9 +27,7 @@ export function registerUsers(program: Command, json: () => boolean): void {
       const password = generatePassword();
       const { db } = await openCliStore({ creates: true });
       try {
-        if (options.client && !(await findClient(db, options.client))) {
-          throw new CliError('no such client', 'not_found');
-        }
+        await clientScope(db, options.client);
         if (await findUserByEmail(db, options.email))
           throw new CliError('the email is taken', 'email_taken');
         const now = systemClock();
