@@ -72,7 +72,9 @@ async function printEnrollCommand(ctx: AppContext, json: boolean): Promise<void>
   fs.chmodSync(tokenFile, 0o600);
 
   const url = ctx.urls.publicUrl;
-  const install = `curl -fsSL ${url}/install.sh | sudo bash -s -- --token-file ${tokenFile}`;
+  // The command is for this very machine: run by root (a minimal Debian has no sudo), no sudo.
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  const install = `curl -fsSL ${url}/install.sh | ${sudo}bash -s -- --token-file ${tokenFile}`;
   const agent = 'node packages/agent/bin/optralis-agent.cjs';
   const develop = [
     `${agent} enroll --url ${url} --token-file ${tokenFile} --config-dir ./data/agent`,
