@@ -34,6 +34,14 @@ describe('enrollment that fails on the machine itself', () => {
     createInstallToken(server.ctx, { clientId, createdBy: 'test', kind: 'command', maxUsage: 1 });
   const usesOf = async (tokenId: string) =>
     (await findToken(server.ctx.db, tokenId, null))?.usage_count;
+  /** `enroll` through the command, a new one-use token in a file, into `configDir`. */
+  const enrollInto = async (configDir: string) => {
+    const token = await oneUseToken();
+    const tokenFile = path.join(tempDir('enroll-token-file'), 'token');
+    fs.writeFileSync(tokenFile, token.value, { mode: 0o600 });
+    const args = ['enroll', '--url', server.publicUrl, '--token-file', tokenFile];
+    return { token, result: await optralisAgent([...args, '--config-dir', configDir]) };
+  };
 
   it('refuses a configuration directory it cannot write before sending the token', async () => {
     const token = await oneUseToken();
@@ -71,20 +79,9 @@ describe('enrollment that fails on the machine itself', () => {
   });
 
   it('says the same through the command, with its exit status', async () => {
-    const token = await oneUseToken();
     const blocker = path.join(tempDir('enroll-blocked-cli'), 'a-file');
     fs.writeFileSync(blocker, '');
-    const tokenFile = path.join(tempDir('enroll-token-file'), 'token');
-    fs.writeFileSync(tokenFile, token.value, { mode: 0o600 });
-    const result = await optralisAgent([
-      'enroll',
-      '--url',
-      server.publicUrl,
-      '--token-file',
-      tokenFile,
-      '--config-dir',
-      path.join(blocker, 'optralis'),
-    ]);
+    const { token, result } = await enrollInto(path.join(blocker, 'optralis'));
     expect(result.code).toBe(73);
     expect(result.stderr).toContain('cannot write the machine');
     expect(result.stderr).not.toContain(token.value);
@@ -92,18 +89,7 @@ describe('enrollment that fails on the machine itself', () => {
   });
 
   it('refuses a directory the system will never make (under /proc) instead of trying forever', async () => {
-    const token = await oneUseToken();
-    const tokenFile = path.join(tempDir('enroll-proc-token'), 'token');
-    fs.writeFileSync(tokenFile, token.value, { mode: 0o600 });
-    const result = await optralisAgent([
-      'enroll',
-      '--url',
-      server.publicUrl,
-      '--token-file',
-      tokenFile,
-      '--config-dir',
-      '/proc/optralis-nowhere/agent',
-    ]);
+    const { token, result } = await enrollInto('/proc/optralis-nowhere/agent');
     expect(result.code).toBe(73);
     expect(result.stderr).toContain('cannot write the machine');
     expect(result.stderr).toContain('(ENOENT)');
